@@ -1,0 +1,1 @@
+"""Hand-made annotations (gold data) used to measure the extractors."""

@@ -1,0 +1,276 @@
+"""Aligning a token stream to the national template: which printed row is which template row,
+and which printed value is which column.
+
+Rows are matched by a monotone alignment (template order is fixed), scoring each pairing by
+how well the label matches and how well the values fit; rows that lost their label (shredded
+Markdown) can still take the template row their position implies. Values go to columns by
+count, by position where empty cells are printed, or, when a layout ran the digits together,
+by the splits that make the row's arithmetic hold.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from gongkai.inference.labels import LabelMatch, LabelMatcher
+from gongkai.inference.layout import Token
+
+# How an unlabelled row of values scores against any template row (it fits by position only).
+UNLABELLED_SCORE = 0.35
+# A pairing must score more than this to be used at all.
+MIN_PAIR_SCORE = 0.2
+# Digit runs: the longest single number we accept, and how many splits we enumerate at most.
+MAX_NUMBER_DIGITS = 7
+MAX_RUN_CANDIDATES = 5000
+# Joint choice among ambiguous rows of a table: at most this many combinations are tried.
+MAX_JOINT_COMBINATIONS = 20000
+
+
+@dataclass
+class RowObservation:
+    """A printed row: the label cells before it and the value cells after."""
+
+    labels: list[Token] = field(default_factory=list)
+    values: list[Token] = field(default_factory=list)
+
+    @property
+    def label_texts(self) -> list[str]:
+        return [t.text for t in self.labels]
+
+    @property
+    def numbers(self) -> int:
+        return sum(1 for t in self.values if t.kind == "number")
+
+    @property
+    def runs(self) -> int:
+        return sum(1 for t in self.values if t.kind == "run")
+
+
+@dataclass
+class SlotValue:
+    """One column's value in a row and how it was assigned."""
+
+    token: Token | None
+    value: int | float | None
+    method: str  # "count" | "position" | "padded" | "run_unique" | "run_ambiguous" | "order"
+
+
+def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
+    """Cut the stream into rows: a row's labels are the label cells since the previous values."""
+    rows: list[RowObservation] = []
+    current = RowObservation()
+    for tok in tokens:
+        if tok.kind == "label":
+            if current.values:
+                rows.append(current)
+                current = RowObservation()
+            current.labels.append(tok)
+        else:
+            current.values.append(tok)
+    if current.values or current.labels:
+        rows.append(current)
+    return rows
+
+
+def value_fit(row: RowObservation, width: int) -> float:
+    """How plausible the row's values are as one template row of ``width`` columns."""
+    if row.runs:
+        return 0.8
+    n = row.numbers
+    slots = len(row.values)
+    if n == width:
+        return 1.0
+    if n and slots >= width:
+        return 0.85
+    if n == 0 and slots >= width:
+        return 0.6  # a printed row of blank cells
+    if n:
+        return 0.5
+    return 0.0
+
+
+def align_rows(
+    rows: Sequence[RowObservation], matcher: LabelMatcher, n_template: int, width: int
+) -> dict[int, tuple[RowObservation, LabelMatch | None]]:
+    """Monotone best alignment of printed rows to template rows (Needleman–Wunsch, no gap cost)."""
+    n = len(rows)
+    matches = [matcher.match_parts(r.label_texts) if r.labels else None for r in rows]
+    fits = [value_fit(r, width) for r in rows]
+    # score[i][j]: pairing printed row i with template row j.
+    def pair(i: int, j: int) -> float:
+        if fits[i] == 0.0:
+            return 0.0
+        m = matches[i]
+        if m is None:
+            return UNLABELLED_SCORE * fits[i]
+        return m.score * fits[i] if m.index == j else 0.0
+
+    dp = [[0.0] * (n_template + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        row_dp, prev_dp = dp[i], dp[i - 1]
+        for j in range(1, n_template + 1):
+            best = prev_dp[j] if prev_dp[j] > row_dp[j - 1] else row_dp[j - 1]
+            s = pair(i - 1, j - 1)
+            if s > MIN_PAIR_SCORE and prev_dp[j - 1] + s > best:
+                best = prev_dp[j - 1] + s
+            row_dp[j] = best
+    out: dict[int, tuple[RowObservation, LabelMatch | None]] = {}
+    i, j = n, n_template
+    while i > 0 and j > 0:
+        s = pair(i - 1, j - 1)
+        if s > MIN_PAIR_SCORE and abs(dp[i][j] - (dp[i - 1][j - 1] + s)) < 1e-9:
+            out[j - 1] = (rows[i - 1], matches[i - 1])
+            i, j = i - 1, j - 1
+        elif dp[i][j] == dp[i - 1][j]:
+            i -= 1
+        else:
+            j -= 1
+    return out
+
+
+# ---------------------------------------------------------------- values → columns
+def split_run(digits: str, parts: int, check: Callable[[list[int]], bool] | None = None) -> list[list[int]]:
+    """All ways to cut a digit string into ``parts`` numbers (no leading zeros) passing ``check``."""
+    out: list[list[int]] = []
+    cut: list[int] = []
+
+    def walk(pos: int, left: int) -> None:
+        if len(out) >= MAX_RUN_CANDIDATES:
+            return
+        remaining = len(digits) - pos
+        if left == 1:
+            piece = digits[pos:]
+            if 0 < len(piece) <= MAX_NUMBER_DIGITS and (piece == "0" or piece[0] != "0"):
+                values = [*cut, int(piece)]
+                if check is None or check(values):
+                    out.append(values)
+            return
+        if remaining < left or remaining > left * MAX_NUMBER_DIGITS:
+            return
+        if digits[pos] == "0":
+            cut.append(0)
+            walk(pos + 1, left - 1)
+            cut.pop()
+            return
+        for length in range(1, min(MAX_NUMBER_DIGITS, remaining - left + 1) + 1):
+            cut.append(int(digits[pos: pos + length]))
+            walk(pos + length, left - 1)
+            cut.pop()
+
+    walk(0, parts)
+    return out
+
+
+def assign_slots(
+    row: RowObservation,
+    width: int,
+    check: Callable[[list[int]], bool] | None = None,
+) -> tuple[list[SlotValue], list[list[int]]]:
+    """Values of a printed row in column order; also the candidate splits if digits ran together.
+
+    ``check`` is the row's arithmetic (e.g. six applicant columns add up to 总计); it picks
+    among the ways a run of digits can be cut, never overrides printed separators.
+    """
+    values = row.values
+    numbers = [t for t in values if t.kind == "number"]
+    if row.runs:
+        return _assign_runs(values, width, check)
+    if len(numbers) == width:
+        return [SlotValue(t, t.number.value if t.number else None, "count") for t in numbers], []
+    slots = list(values)
+    if len(numbers) > width:
+        return [SlotValue(t, t.number.value if t.number else None, "padded") for t in numbers[:width]], []
+    method = "position"
+    # Too many slots: drop blank cells at the ends (row ends, ragged tables) first.
+    while len(slots) > width and slots[-1].kind == "empty":
+        slots.pop()
+    while len(slots) > width and slots[0].kind == "empty":
+        slots.pop(0)
+    if len(slots) != width:
+        method = "padded"
+        slots = slots[:width]
+    out = [
+        SlotValue(t, t.number.value if t.kind == "number" and t.number else None, method) for t in slots
+    ]
+    out.extend(SlotValue(None, None, "padded") for _ in range(width - len(out)))
+    return out, []
+
+
+def _assign_runs(
+    values: Sequence[Token], width: int, check: Callable[[list[int]], bool] | None
+) -> tuple[list[SlotValue], list[list[int]]]:
+    """A row whose digits ran together: enumerate the cuts that make the arithmetic hold."""
+    fixed = [t for t in values if t.kind in ("number", "run")]
+    digits = "".join(t.text for t in fixed if t.number is not None and t.number.value is not None)
+    digits = "".join(ch for ch in digits if ch.isdigit())
+    # Separately printed numbers are kept whole; only the runs are cut.
+    if len(fixed) == 1:
+        candidates = split_run(digits, width, check)
+        if not candidates and check is not None:
+            candidates = split_run(digits, width, None)
+            method = "run_ambiguous"
+        else:
+            method = "run_unique" if len(candidates) == 1 else "run_ambiguous"
+    else:
+        candidates = _split_mixed(fixed, width, check)
+        method = "run_unique" if len(candidates) == 1 else "run_ambiguous"
+    if not candidates:
+        return [SlotValue(None, None, "padded") for _ in range(width)], []
+    token = fixed[0]
+    return [SlotValue(token, v, method) for v in candidates[0]], candidates
+
+
+def _split_mixed(
+    fixed: Sequence[Token], width: int, check: Callable[[list[int]], bool] | None
+) -> list[list[int]]:
+    pieces: list[list[list[int]]] = []
+    for t in fixed:
+        text = "".join(ch for ch in t.text if ch.isdigit())
+        if t.kind == "number" and t.number is not None and isinstance(t.number.value, int):
+            pieces.append([[t.number.value]])
+        else:
+            pieces.append([c for k in range(1, width + 1) for c in split_run(text, k)])
+    out: list[list[int]] = []
+    for combo in itertools.islice(itertools.product(*pieces), MAX_RUN_CANDIDATES):
+        flat = [v for part in combo for v in part]
+        if len(flat) == width and (check is None or check(flat)):
+            out.append(flat)
+    return out
+
+
+def run_prior(values: Sequence[int]) -> float:
+    """Prefer cuts with fewer multi-digit numbers: reports are mostly small counts."""
+    return -sum(len(str(v)) for v in values) - 0.001 * max(values, default=0)
+
+
+def choose_joint(
+    candidates: dict[str, list[list[int]]],
+    fixed: dict[str, list[int | float | None]],
+    constraints: Callable[[dict[str, list[int | float | None]]], int],
+) -> dict[str, list[int]] | None:
+    """Pick one cut per ambiguous row so that the table's identities hold best.
+
+    ``constraints`` counts broken identities for a full assignment. Returns None when the
+    search is too large; the caller keeps each row's most plausible cut then.
+    """
+    keys = list(candidates)
+    sizes = [len(candidates[k]) for k in keys]
+    total = 1
+    for s in sizes:
+        total *= s
+    if total > MAX_JOINT_COMBINATIONS:
+        return None
+    best: tuple[int, float] | None = None
+    chosen: dict[str, list[int]] | None = None
+    for combo in itertools.product(*(candidates[k] for k in keys)):
+        table = dict(fixed)
+        table.update(zip(keys, combo))
+        broken = constraints(table)
+        prior = sum(run_prior(v) for v in combo)
+        key = (broken, -prior)
+        if best is None or key < best:
+            best = key
+            chosen = dict(zip(keys, combo))
+    return chosen

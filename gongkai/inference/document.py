@@ -1,0 +1,35 @@
+"""What a reader hands to the layout stage: one normalised text and where its pages begin."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Document:
+    """A source decoded into text.
+
+    Tables that the source holds as structure (HTML ``<table>``, .docx tables) are written
+    into ``text`` as one line per row with cells separated by ``\\t`` (a cell covered by a
+    ``rowspan``/``colspan`` is written as an empty cell), so that one table reader serves
+    every format and every span indexes into the same string. ``structured_tables`` counts
+    them, which tells the aligner that the grid came from markup rather than from guessing.
+    """
+
+    text: str
+    media_type: str
+    encoding: str | None = None
+    pages: int | None = None
+    # Character offset at which each page starts (PDF); empty when the source has no pages.
+    page_starts: list[int] = field(default_factory=list)
+    structured_tables: int = 0
+    warnings: list[str] = field(default_factory=list)
+    # True when the text came from OCR rather than a text layer.
+    ocr: bool = False
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number holding character ``offset``, or None for unpaged sources."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset)

@@ -1,0 +1,89 @@
+"""Matching a printed row label to a template row, exactly or fuzzily, fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, Sequence
+
+from gongkai.inference.numbers import normalize_label
+
+MatchHow = Literal["exact", "suffix", "fuzzy"]
+
+# Score of each way a label can match (before calibration; see gongkai.inference.confidence).
+EXACT_SCORE = 1.0
+SUFFIX_SCORE = 0.95
+SHORT_SUFFIX_SCORE = 0.8  # the label ends with a 2-character spelling such as 总计 / 其他
+# Fuzzy: Dice coefficient of character bigrams; below this it is no match.
+FUZZY_MIN_DICE = 0.62
+FUZZY_SCALE = 0.9
+# Labels are joined with up to this many preceding label cells (wrapped or split labels).
+MAX_LABEL_PARTS = 3
+SHORT_SPELLING = 3
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    index: int
+    score: float
+    how: MatchHow
+
+
+def _bigrams(s: str) -> frozenset[str]:
+    return frozenset(s[i: i + 2] for i in range(len(s) - 1)) if len(s) > 1 else frozenset({s})
+
+
+class LabelMatcher:
+    """Finds which of a list of template rows a label names.
+
+    ``spellings[i]`` are the accepted spellings of row ``i``; all are normalised the same way
+    as the printed label (numbering, punctuation, spaces and OCR confusions removed).
+    """
+
+    def __init__(self, spellings: Sequence[Sequence[str]]) -> None:
+        self._exact: dict[str, int] = {}
+        suffixes: list[tuple[str, int]] = []
+        self._grams: list[tuple[frozenset[str], int, int]] = []
+        for index, names in enumerate(spellings):
+            for name in names:
+                norm = normalize_label(name)
+                self._exact.setdefault(norm, index)
+                suffixes.append((norm, index))
+                self._grams.append((_bigrams(norm), index, len(norm)))
+        # Longest first, so that 本年新收政府信息公开申请数量 wins over a shorter tail.
+        self._suffixes = sorted(suffixes, key=lambda p: -len(p[0]))
+        self.match = lru_cache(maxsize=4096)(self._match)  # type: ignore[method-assign]
+
+    def _match(self, label: str) -> LabelMatch | None:
+        norm = normalize_label(label)
+        if not norm:
+            return None
+        hit = self._exact.get(norm)
+        if hit is not None:
+            return LabelMatch(hit, EXACT_SCORE, "exact")
+        for spelling, index in self._suffixes:
+            if norm.endswith(spelling):
+                score = SHORT_SUFFIX_SCORE if len(spelling) < SHORT_SPELLING else SUFFIX_SCORE
+                return LabelMatch(index, score, "suffix")
+        if len(norm) < 3 or len(norm) > 80:
+            return None
+        grams = _bigrams(norm)
+        best: LabelMatch | None = None
+        for ref, index, length in self._grams:
+            if length < 3:
+                continue
+            dice = 2 * len(grams & ref) / (len(grams) + len(ref))
+            if dice >= FUZZY_MIN_DICE and (best is None or dice * FUZZY_SCALE > best.score):
+                best = LabelMatch(index, dice * FUZZY_SCALE, "fuzzy")
+        return best
+
+    def match_parts(self, parts: Sequence[str]) -> LabelMatch | None:
+        """Best match over the last one, two or three label cells joined (wrapped labels)."""
+        best: LabelMatch | None = None
+        for k in range(1, min(MAX_LABEL_PARTS, len(parts)) + 1):
+            hit = self.match("".join(parts[-k:]))
+            if hit is not None and (best is None or hit.score > best.score):
+                best = hit
+                if hit.how == "exact":
+                    break
+        return best

@@ -1,0 +1,239 @@
+"""Turning a table region of the normalised text into a stream of cells.
+
+Reports print their tables in many text layouts: one cell per line (with or without a leading
+tab, blank lines between cells), tab-separated rows, Markdown pipes, columns padded with
+spaces, or everything run together on one line. Each layout is reduced to the same thing: a
+sequence of ``Token`` (a label, a number, an empty cell, or a digit run whose split is not
+printed), each with its span, in reading order. Rows are found later, from the labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gongkai.inference.numbers import ParsedNumber, parse_number
+
+TokenKind = Literal["label", "number", "empty", "run"]
+
+# A line counts as "tab cells" (Word export: each cell on its own line after one tab) when at
+# least this share of the tab lines in a region look like that.
+TAB_CELLS_MIN_SHARE = 0.8
+# Blank-line layouts: most empty cells one gap can stand for (guards against section breaks).
+MAX_INFERRED_EMPTIES = 20
+# A cell with sentence punctuation and at least this many characters is prose, not a label.
+PROSE_MIN_CHARS = 25
+
+_PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SPACE_COLUMNS_RE = re.compile(r"(?:[ \xa0]{2,}|\u3000+)")
+_BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# Digits (possibly a decimal, possibly space-separated numbers) inside a mixed cell.
+_NUMBER_AREA_RE = re.compile(r"[0-9０-９][0-9０-９,，.．]*(?:[ \xa0\u3000]+[0-9０-９][0-9０-９,，.．]*)*")
+# "2.其他…" / "3、要求…": a digit that numbers the label after it, not a value.
+_LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][\u4e00-\u9fff“\"]")
+_PROSE_MARKS = ("。", "；", "！", "？")
+
+
+@dataclass(slots=True)
+class Token:
+    kind: TokenKind
+    text: str
+    start: int
+    end: int
+    # Newlines between the previous token and this one (0: same line).
+    gap: int = 0
+    number: ParsedNumber | None = None
+    # Empty cell inferred from blank-line spacing rather than printed.
+    inferred: bool = False
+    line: int = 0
+
+
+@dataclass
+class TokenStream:
+    tokens: list[Token] = field(default_factory=list)
+    # Which layouts produced the cells (for confidence and warnings).
+    layouts: Counter[str] = field(default_factory=Counter)
+
+
+def _iter_lines(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        out.append((pos, text[pos:stop]))
+        pos = stop + 1
+    return out
+
+
+def _is_tab_cells_region(lines: list[tuple[int, str]]) -> bool:
+    tab_lines = [s for _, s in lines if "\t" in s]
+    if not tab_lines:
+        return False
+    single = sum(1 for s in tab_lines if s.count("\t") == 1 and s.lstrip(" ").startswith("\t"))
+    return single / len(tab_lines) >= TAB_CELLS_MIN_SHARE
+
+
+def _split_cells(line: str, style: str) -> list[tuple[int, int]]:
+    """Cell boundaries (relative offsets) of one line in the given layout style."""
+    if style == "pipe":
+        bars = [i for i, ch in enumerate(line) if ch == "|"]
+        stripped = line.strip()
+        if stripped.startswith("|"):
+            first = bars[0]
+            bars = bars[1:]
+        else:
+            first = -1
+        if stripped.endswith("|") and bars:
+            edges = [first, *bars]
+        else:
+            edges = [first, *bars, len(line)]
+        return [(edges[i] + 1, edges[i + 1]) for i in range(len(edges) - 1)]
+    if style in ("tsv", "tab_cells"):
+        cells: list[tuple[int, int]] = []
+        pos = 0
+        for part in line.split("\t"):
+            cells.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        if style == "tab_cells" and cells and not line[: cells[0][1]].strip():
+            cells = cells[1:]
+        # A trailing tab ends the row; it is not an empty last cell.
+        while len(cells) > 1 and not line[cells[-1][0]: cells[-1][1]].strip():
+            cells.pop()
+        return cells
+    if style == "spaced":
+        cells = []
+        pos = 0
+        for m in _SPACE_COLUMNS_RE.finditer(line):
+            if m.start() > pos:
+                cells.append((pos, m.start()))
+            pos = m.end()
+        if pos < len(line):
+            cells.append((pos, len(line)))
+        return cells
+    return [(0, len(line))]
+
+
+def _line_style(line: str, tab_cells: bool) -> str:
+    stripped = line.strip()
+    if stripped.startswith("|") or stripped.count("|") >= 2:
+        return "pipe"
+    if "\t" in line:
+        return "tab_cells" if tab_cells else "tsv"
+    if _SPACE_COLUMNS_RE.search(stripped) and any(ch.isdigit() for ch in stripped):
+        return "spaced"
+    return "line"
+
+
+def _is_prose(text: str) -> bool:
+    return len(text) >= PROSE_MIN_CHARS and any(mark in text for mark in _PROSE_MARKS)
+
+
+def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> list[Token]:
+    """Tokens of one cell: a number, an empty cell, a label, or label and number areas mixed."""
+    raw = text[start:end]
+    content = _BR_RE.sub("", raw).strip()
+    if not content:
+        return [Token("empty", "", start, end, gap, line=line_no)]
+    parsed = parse_number(content)
+    if parsed is not None:
+        kind: TokenKind = "empty" if parsed.blank else "number"
+        return [Token(kind, content, start, end, gap, parsed, line=line_no)]
+    if _is_prose(content) or not any(ch.isdigit() for ch in content):
+        return [Token("label", content, start, end, gap, line=line_no)]
+    # Mixed cell: flattened text, or "行政许可 97". Split into label and number areas.
+    tokens: list[Token] = []
+    pos = 0
+    for m in _NUMBER_AREA_RE.finditer(raw):
+        a, b = m.start(), m.end()
+        area = m.group()
+        if _LABEL_NUMBERING_AFTER_RE.match(raw, b):
+            # The last digit numbers the next label ("00000002.其他…").
+            b -= 1
+            area = area[:-1]
+            if not area.strip():
+                continue
+        if a > pos and raw[pos:a].strip():
+            tokens.append(Token("label", raw[pos:a].strip(), start + pos, start + a, 0, line=line_no))
+        parts = [(p.start(), p.group()) for p in re.finditer(r"\S+", area)]
+        for off, part in parts:
+            parsed = parse_number(part)
+            s = start + a + off
+            if parsed is None:
+                tokens.append(Token("label", part, s, s + len(part), 0, line=line_no))
+            elif len(parts) == 1 and "." not in part and "," not in part and len(part) > 1:
+                tokens.append(Token("run", part, s, s + len(part), 0, parsed, line=line_no))
+            else:
+                tokens.append(Token("number", part, s, s + len(part), 0, parsed, line=line_no))
+        pos = b
+    if pos < len(raw) and raw[pos:].strip():
+        tokens.append(Token("label", raw[pos:].strip(), start + pos, end, 0, line=line_no))
+    if tokens:
+        tokens[0].gap = gap
+    return tokens
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> TokenStream:
+    """Cells of ``text[start:end]`` in reading order, whatever the table layout."""
+    end = len(text) if end is None else end
+    lines = _iter_lines(text, start, end)
+    tab_cells = _is_tab_cells_region(lines)
+    stream = TokenStream()
+    tokens = stream.tokens
+    newlines = 0
+    prev_style = ""
+    for line_no, (offset, line) in enumerate(lines):
+        if not line.strip() or (line.strip().startswith("|") and _PIPE_SEPARATOR_RE.match(line)):
+            if line.strip():
+                continue  # a Markdown separator row is not a line of the table
+            newlines += 1
+            continue
+        gap = newlines + 1 if tokens else 0
+        newlines = 0
+        style = _line_style(line, tab_cells)
+        # Word export: a header label broken over two lines ("商业\n企业") continues its cell.
+        if style == "line" and prev_style == "tab_cells" and gap == 1 and tokens and tokens[-1].kind == "label":
+            last = tokens[-1]
+            last.text += line.strip()
+            last.end = offset + len(line)
+            continue
+        prev_style = style
+        stream.layouts[style] += 1
+        for i, (a, b) in enumerate(_split_cells(line, style)):
+            tokens.extend(_cell_tokens(text, offset + a, offset + b, gap if i == 0 else 0, line_no))
+    _infer_blank_line_empties(stream)
+    return stream
+
+
+def _infer_blank_line_empties(stream: TokenStream) -> None:
+    """Insert the empty cells that a blank-line layout prints only as extra blank lines.
+
+    In that layout each cell ends with ``u`` newlines and a row with ``u + r``; a gap longer
+    than that stands for empty cells, one per extra ``u`` newlines.
+    """
+    tokens = stream.tokens
+    cell_gaps = Counter(
+        t.gap for p, t in zip(tokens, tokens[1:]) if p.kind == "number" and t.kind == "number" and t.gap > 0
+    )
+    if not cell_gaps:
+        return
+    unit = cell_gaps.most_common(1)[0][0]
+    if unit < 2:
+        return
+    row_gaps = Counter(t.gap for p, t in zip(tokens, tokens[1:]) if p.kind == "number" and t.kind == "label")
+    row_extra = max(0, row_gaps.most_common(1)[0][0] - unit) if row_gaps else 0
+    out: list[Token] = []
+    for i, tok in enumerate(tokens):
+        if i > 0 and tok.gap > unit:
+            prev = tokens[i - 1]
+            boundary = tok.kind == "label" or prev.kind == "label"
+            extra = tok.gap - unit - (row_extra if boundary else 0)
+            count = min(MAX_INFERRED_EMPTIES, max(0, round(extra / unit)))
+            for _ in range(count):
+                out.append(Token("empty", "", prev.end, prev.end, unit, inferred=True, line=prev.line))
+        out.append(tok)
+    if len(out) != len(tokens):
+        stream.layouts["blank_lines"] += 1
+    stream.tokens = out

@@ -1,0 +1,390 @@
+"""Locating 表二, 表三 and 表四 in the text and reading them into the report's cells.
+
+Each cell records ``Evidence`` — how its label was matched, how its value was placed, what
+repairs its number needed, whether its row's arithmetic holds — from which
+``gongkai.inference.confidence`` derives a calibrated confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from gongkai.inference import template as T
+from gongkai.inference.align import (
+    RowObservation,
+    SlotValue,
+    align_rows,
+    assign_slots,
+    choose_joint,
+    group_rows,
+    run_prior,
+)
+from gongkai.inference.labels import LabelMatch, LabelMatcher
+from gongkai.inference.layout import Token, TokenStream, tokenize
+from gongkai.report import Cell, Report
+
+# How far before a table's first row its heading may stand (characters).
+HEADING_LOOKBACK = 600
+# 表四 values: how many value cells the data row holds.
+APPEAL_WIDTH = len(T.APPEAL_GROUPS) * len(T.APPEAL_COLUMNS)
+REQUEST_WIDTH = len(T.REQUEST_COLUMNS)
+
+_T3_ANCHOR_RE = re.compile(r"本\s*年\s*新\s*[收牧]")
+_T4_ANCHOR_RE = re.compile(r"结\s*果(?:\s|<br\s*/?>)*维\s*持")
+_T2_ANCHOR_RE = re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项|主动公开政府信息情况")
+_AFTER_TABLES_RE = re.compile(r"(?:^|\n|\s)(?:#+\s*)?(?:五|5)\s*[、.．]?\s*(?:政府信息公开工作)?存在的主要问题|存在的主要问题及改进")
+_T4_HEADING_RE = re.compile(r"行政复议[、和及]\s*(?:提起)?行政诉讼情况|行政复议、行政诉讼")
+_T3_HEADING_RE = re.compile(r"收到和处理政府信息公开申请情况")
+
+REQUEST_MATCHER = LabelMatcher([row.spellings for row in T.REQUEST_ROWS])
+PROACTIVE_MATCHER = LabelMatcher([row.spellings for row in T.PROACTIVE_ROWS_2021])
+PROACTIVE_2019_MATCHER = LabelMatcher([(label,) for label, _ in T.PROACTIVE_ROWS_2019])
+
+
+@dataclass
+class Evidence:
+    """How one cell was found; the confidence model reads these fields."""
+
+    label_how: str = "none"  # exact | suffix | fuzzy | order | none
+    label_score: float = 0.0
+    slot_method: str = "none"
+    repairs: tuple[str, ...] = ()
+    row_ok: int = -1  # 1 the row's sum holds, 0 it does not, -1 no such check
+    col_ok: int = -1  # 1 the column identities hold, 0 they do not, -1 unknown
+    structured: bool = False
+    ocr: bool = False
+    inferred_empty: bool = False
+
+
+@dataclass
+class TableRead:
+    """Everything the table stage found, beside the cells it wrote into the report."""
+
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    layouts: set[str] = field(default_factory=set)
+    found: dict[str, bool] = field(default_factory=dict)
+    format_version: str = "unknown"
+
+
+@dataclass
+class Regions:
+    t2: tuple[int, int] | None
+    t3: tuple[int, int] | None
+    t4: tuple[int, int] | None
+
+
+def find_regions(text: str) -> Regions:
+    """Character ranges of the three tables; a table not printed gets None."""
+    t3_anchor = _first_followed_by_digit(_T3_ANCHOR_RE, text, 0)
+    t4_match = _T4_ANCHOR_RE.search(text, t3_anchor if t3_anchor is not None else 0)
+    after = _AFTER_TABLES_RE.search(text, t4_match.end() if t4_match else (t3_anchor or 0))
+    end_all = after.start() if after else len(text)
+
+    t3: tuple[int, int] | None = None
+    t4: tuple[int, int] | None = None
+    if t4_match is not None:
+        head = _T4_HEADING_RE.search(text, max(0, t4_match.start() - HEADING_LOOKBACK), t4_match.start())
+        t4_start = head.start() if head else t4_match.start()
+        t4 = (t4_match.start(), max(end_all, t4_match.end()))
+    else:
+        t4_start = end_all
+    if t3_anchor is not None:
+        head3 = _last_match(_T3_HEADING_RE, text, max(0, t3_anchor - HEADING_LOOKBACK), t3_anchor)
+        t3_start = head3 if head3 is not None else _line_start(text, t3_anchor)
+        t3 = (t3_start, max(t4_start, t3_anchor))
+    t2_end = t3[0] if t3 else t4_start
+    t2_match = _T2_ANCHOR_RE.search(text, 0, t2_end)
+    t2 = (t2_match.start(), t2_end) if t2_match else None
+    if t2 is not None:
+        # The anchor may be the prose heading 二、主动公开…; the table starts at its last mention.
+        later = _last_match(re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项"), text, t2[0], t2_end)
+        if later is not None:
+            t2 = (later, t2_end)
+    return Regions(t2, t3, t4)
+
+
+def _first_followed_by_digit(pattern: re.Pattern[str], text: str, start: int) -> int | None:
+    for m in pattern.finditer(text, start):
+        if re.search(r"[0-9０-９]", text[m.end(): m.end() + 400]):
+            return m.start()
+    return None
+
+
+def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> int | None:
+    last = None
+    for m in pattern.finditer(text, start, end):
+        last = m.start()
+    return last
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+# ---------------------------------------------------------------- cells
+def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: LabelMatch | None,
+         label_how: str | None = None) -> None:
+    cell = report.cell(path)
+    tok = slot.token
+    cell.value = slot.value
+    if tok is not None:
+        cell.span = (tok.start, tok.end)
+        cell.raw = tok.text
+    repairs = tok.number.repairs if tok is not None and tok.number is not None else ()
+    read.evidence[path] = Evidence(
+        label_how=label_how or (how.how if how else "order"),
+        label_score=how.score if how else 0.0,
+        slot_method=slot.method,
+        repairs=repairs,
+        inferred_empty=bool(tok is not None and tok.inferred),
+    )
+
+
+def _request_row_ok(values: list[int]) -> bool:
+    return sum(values[:6]) == values[6]
+
+
+def _appeal_group_ok(values: Sequence[int | float | None]) -> bool:
+    return all(v is not None for v in values) and sum(values[:4]) == values[4]  # type: ignore[arg-type]
+
+
+def read_requests(text: str, region: tuple[int, int], report: Report, read: TableRead) -> None:
+    stream = tokenize(text, *region)
+    read.layouts.update(stream.layouts)
+    rows = group_rows(stream.tokens)
+    aligned = align_rows(rows, REQUEST_MATCHER, len(T.REQUEST_ROWS), REQUEST_WIDTH)
+    labelled = sum(1 for _, m in aligned.values() if m is not None)
+    if labelled < len(T.REQUEST_ROWS) // 3 and _fill_requests_in_order(stream, report, read):
+        return
+    if not aligned:
+        read.warnings.append("表三: no row of the table could be read")
+        return
+    read.found["requests"] = True
+    slots_by_row: dict[str, list[SlotValue]] = {}
+    ambiguous: dict[str, list[list[int]]] = {}
+    matches: dict[str, LabelMatch | None] = {}
+    for index, (row, match) in sorted(aligned.items()):
+        key = T.REQUEST_ROWS[index].key
+        slots, candidates = assign_slots(row, REQUEST_WIDTH, _request_row_ok)
+        slots_by_row[key] = slots
+        matches[key] = match
+        if len(candidates) > 1:
+            ambiguous[key] = candidates
+    if ambiguous:
+        _resolve_request_runs(slots_by_row, ambiguous)
+    for key, slots in slots_by_row.items():
+        for column, slot in zip(T.REQUEST_COLUMNS, slots):
+            _set(report, read, f"requests.{key}.{column}", slot, matches[key])
+    _uses_2019_row = "other_processing" in slots_by_row
+    _uses_2021_rows = any(k in slots_by_row for k in ("other_overdue_correction", "other_overdue_fee"))
+    read.found["requests_2019_row"] = _uses_2019_row and not _uses_2021_rows
+
+
+def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead) -> bool:
+    """Structure lost: if the region holds exactly one template's worth of numbers, read them in order."""
+    numbers = [t for t in stream.tokens if t.kind == "number"]
+    for version in ("2021", "2019"):
+        keys = [r.key for r in T.REQUEST_ROWS if version in r.versions]
+        if len(numbers) == len(keys) * REQUEST_WIDTH:
+            for i, key in enumerate(keys):
+                for j, column in enumerate(T.REQUEST_COLUMNS):
+                    tok = numbers[i * REQUEST_WIDTH + j]
+                    _set(report, read, f"requests.{key}.{column}",
+                         SlotValue(tok, tok.number.value if tok.number else None, "order"), None, "order")
+            read.found["requests"] = True
+            read.found["requests_2019_row"] = version == "2019"
+            read.warnings.append("表三: row labels could not be matched; numbers read in template order")
+            return True
+    return False
+
+
+def _resolve_request_runs(slots_by_row: dict[str, list[SlotValue]], ambiguous: dict[str, list[list[int]]]) -> None:
+    """Flattened digits: choose the cuts of all ambiguous rows that satisfy the column identities."""
+    fixed = {k: [s.value for s in v] for k, v in slots_by_row.items() if k not in ambiguous}
+    outcome_keys = [r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total",
+                                                                       "carried_forward")]
+
+    def broken(table: dict[str, list[int | float | None]]) -> int:
+        count = 0
+        for c in range(REQUEST_WIDTH):
+            def v(key: str) -> int | float | None:
+                row = table.get(key)
+                return row[c] if row else None
+            parts = [v(k) for k in outcome_keys if k in table]
+            tot = v("total")
+            if tot is not None and all(p is not None for p in parts) and sum(parts) != tot:  # type: ignore[arg-type]
+                count += 1
+            a, b, d = v("new_received"), v("carried_over"), v("carried_forward")
+            if None not in (a, b, d, tot) and a + b != tot + d:  # type: ignore[operator]
+                count += 1
+        return count
+
+    chosen = choose_joint(ambiguous, fixed, broken)
+    for key, candidates in ambiguous.items():
+        pick = chosen[key] if chosen else max(candidates, key=run_prior)
+        for slot, value in zip(slots_by_row[key], pick):
+            slot.value = value
+
+
+def read_appeals(text: str, region: tuple[int, int], report: Report, read: TableRead) -> None:
+    stream = tokenize(text, *region)
+    read.layouts.update(stream.layouts)
+    tokens = stream.tokens
+    first_number = next((i for i, t in enumerate(tokens) if t.kind in ("number", "run")), None)
+    if first_number is None:
+        read.warnings.append("表四: the table has no numbers")
+        return
+    last_label = max((i for i in range(first_number) if tokens[i].kind == "label"), default=-1)
+    data: list[Token] = []
+    for tok in tokens[last_label + 1:]:
+        if tok.kind == "label":
+            if _is_appeal_header(tok.text):
+                continue  # group headings of a table split per group (行政复议 / 复议后起诉 …)
+            break
+        data.append(tok)
+    row = RowObservation(values=data)
+    slots, candidates = assign_slots(row, APPEAL_WIDTH, _appeal_runs_ok)
+    if len(candidates) > 1:
+        best = max(candidates, key=run_prior)
+        for slot, value in zip(slots, best):
+            slot.value = value
+    read.found["appeals"] = True
+    for g, group in enumerate(T.APPEAL_GROUPS):
+        for c, column in enumerate(T.APPEAL_COLUMNS):
+            _set(report, read, f"appeals.{group}.{column}", slots[g * len(T.APPEAL_COLUMNS) + c], None, "order")
+
+
+def _appeal_runs_ok(values: list[int]) -> bool:
+    w = len(T.APPEAL_COLUMNS)
+    return all(_appeal_group_ok(values[g * w:(g + 1) * w]) for g in range(len(T.APPEAL_GROUPS)))
+
+
+_APPEAL_HEADER_WORDS = ("行政复议", "行政诉讼", "复议后起诉", "直接起诉", "结果", "维持", "纠正", "审结", "总计")
+
+
+def _is_appeal_header(text: str) -> bool:
+    return len(text) <= 20 and any(w in text for w in _APPEAL_HEADER_WORDS)
+
+
+def read_proactive(text: str, region: tuple[int, int], report: Report, read: TableRead) -> None:
+    stream = tokenize(text, *region)
+    read.layouts.update(stream.layouts)
+    segment = text[region[0]:region[1]]
+    is_2019 = any(m in segment for m in T.MARKERS_2019) and not any(
+        m in segment for m in ("本年制发件数", "本年废止件数")
+    )
+    read.format_version = "2019" if is_2019 else ("2021" if any(m in segment for m in T.MARKERS_2021) else "unknown")
+    rows = group_rows(stream.tokens)
+    if is_2019:
+        _read_proactive_2019(rows, report, read)
+        return
+    seen: set[int] = set()
+    for row in rows:
+        match = PROACTIVE_MATCHER.match_parts(row.label_texts[-1:]) if row.labels else None
+        if match is None or match.index in seen or not row.values:
+            continue
+        spec = T.PROACTIVE_ROWS_2021[match.index]
+        width = len(spec.paths)
+        slots, candidates = assign_slots(row, width, None)
+        if len(candidates) > 1:
+            best = _proactive_prior(candidates)
+            for slot, value in zip(slots, best):
+                slot.value = value
+        seen.add(match.index)
+        for path, slot in zip(spec.paths, slots):
+            _set(report, read, f"proactive.{path}", slot, match)
+    if seen:
+        read.found["proactive"] = True
+
+
+def _proactive_prior(candidates: list[list[int]]) -> list[int]:
+    """Flattened 表二 counts: 现行有效件数 is normally the largest of the three."""
+    plausible = [c for c in candidates if len(c) != 3 or c[2] >= max(c[0], c[1])]
+    return max(plausible or candidates, key=run_prior)
+
+
+def _read_proactive_2019(rows: list[RowObservation], report: Report, read: TableRead) -> None:
+    seen: set[int] = set()
+    for row in rows:
+        match = PROACTIVE_2019_MATCHER.match_parts(row.label_texts[-1:]) if row.labels else None
+        if match is None or match.index in seen or not row.values:
+            continue
+        label, columns = T.PROACTIVE_ROWS_2019[match.index]
+        slots, _ = assign_slots(row, len(columns), None)
+        seen.add(match.index)
+        report.proactive_2019[label] = {
+            column: Cell(slot.value, 0.0, (slot.token.start, slot.token.end) if slot.token else None,
+                         None, slot.token.text if slot.token else None)
+            for column, slot in zip(columns, slots)
+        }
+        for column, slot in zip(columns, slots):
+            read.evidence[f"proactive_2019.{label}.{column}"] = Evidence(
+                label_how=match.how, label_score=match.score, slot_method=slot.method,
+                repairs=slot.token.number.repairs if slot.token and slot.token.number else (),
+            )
+    if seen:
+        read.found["proactive"] = True
+
+
+# ---------------------------------------------------------------- arithmetic evidence
+def mark_arithmetic(report: Report, read: TableRead) -> None:
+    """Record, per cell, whether the identities its value takes part in hold."""
+    req = report.requests
+    for row_key in (r.key for r in T.REQUEST_ROWS):
+        row = getattr(req, row_key)
+        vals = [getattr(row, c).value for c in T.REQUEST_COLUMNS]
+        if all(v is not None for v in vals):
+            ok = int(abs(sum(vals[:6]) - vals[6]) < 1e-9)
+            for c in T.REQUEST_COLUMNS:
+                ev = read.evidence.get(f"requests.{row_key}.{c}")
+                if ev is not None:
+                    ev.row_ok = ok
+    outcome_keys = [r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total",
+                                                                       "carried_forward")]
+    for c in T.REQUEST_COLUMNS:
+        def v(key: str) -> int | float | None:
+            return getattr(getattr(req, key), c).value
+        parts = [v(k) for k in outcome_keys if v(k) is not None]
+        tot, a, b, d = v("total"), v("new_received"), v("carried_over"), v("carried_forward")
+        checks: list[bool] = []
+        if tot is not None and parts:
+            checks.append(abs(sum(parts) - tot) < 1e-9)  # type: ignore[arg-type]
+        if None not in (a, b, d, tot):
+            checks.append(abs(a + b - tot - d) < 1e-9)  # type: ignore[operator]
+        if checks:
+            ok = int(all(checks))
+            for key in [*outcome_keys, "total", "new_received", "carried_over", "carried_forward"]:
+                ev = read.evidence.get(f"requests.{key}.{c}")
+                if ev is not None:
+                    ev.col_ok = ok
+    for group in T.APPEAL_GROUPS:
+        vals = [getattr(getattr(report.appeals, group), c).value for c in T.APPEAL_COLUMNS]
+        if all(x is not None for x in vals):
+            ok = int(_appeal_group_ok(vals))
+            for c in T.APPEAL_COLUMNS:
+                ev = read.evidence.get(f"appeals.{group}.{c}")
+                if ev is not None:
+                    ev.row_ok = ok
+
+
+def read_tables(text: str, report: Report) -> TableRead:
+    """Fill ``report``'s 表二/三/四 cells from ``text``; return the evidence for confidence."""
+    read = TableRead()
+    regions = find_regions(text)
+    if regions.t2:
+        read_proactive(text, regions.t2, report, read)
+    else:
+        read.warnings.append("表二 (主动公开政府信息情况) not found")
+    if regions.t3:
+        read_requests(text, regions.t3, report, read)
+    else:
+        read.warnings.append("表三 (收到和处理政府信息公开申请情况) not found")
+    if regions.t4:
+        read_appeals(text, regions.t4, report, read)
+    else:
+        read.warnings.append("表四 (行政复议、行政诉讼情况) not found")
+    mark_arithmetic(report, read)
+    return read
