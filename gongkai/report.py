@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 SCHEMA_VERSION = "1"
 
@@ -71,7 +72,7 @@ class _CellGroup:
     def get(self, path: str) -> Cell:
         obj: Any = self
         for part in path.split("."):
-            obj = getattr(obj, part)
+            obj = getattr(obj, part, None)
         if not isinstance(obj, Cell):
             raise KeyError(path)
         return obj

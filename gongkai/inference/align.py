@@ -11,8 +11,8 @@ by the splits that make the row's arithmetic hold.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from gongkai.inference.labels import LabelMatch, LabelMatcher
 from gongkai.inference.layout import Token
@@ -26,6 +26,8 @@ MAX_NUMBER_DIGITS = 7
 MAX_RUN_CANDIDATES = 5000
 # Joint choice among ambiguous rows of a table: at most this many combinations are tried.
 MAX_JOINT_COMBINATIONS = 20000
+# Flattened rows whose zeros were left blank keep only these columns (first applicant and total).
+SHORT_RUN_PLACEMENTS: tuple[tuple[int, ...], ...] = ((0, -1), (-1,))
 
 
 @dataclass
@@ -54,7 +56,7 @@ class SlotValue:
 
     token: Token | None
     value: int | float | None
-    method: str  # "count" | "position" | "padded" | "run_unique" | "run_ambiguous" | "order"
+    method: str  # "count" | "position" | "padded" | "run_unique" | "run_ambiguous" | "run_short" | "order"
 
 
 def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
@@ -67,8 +69,14 @@ def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
                 rows.append(current)
                 current = RowObservation()
             current.labels.append(tok)
-        else:
-            current.values.append(tok)
+            continue
+        values = current.values
+        # Line-structured layouts (tabs, pipes, spaced columns) print a row per line: values on a
+        # new line after a full line of values are the next row, even if its label was lost.
+        if len(values) > 1 and tok.line != values[-1].line and values[0].line == values[-1].line:
+            rows.append(current)
+            current = RowObservation()
+        current.values.append(tok)
     if current.values or current.labels:
         rows.append(current)
     return rows
@@ -216,10 +224,30 @@ def _assign_runs(
     else:
         candidates = _split_mixed(fixed, width, check)
         method = "run_unique" if len(candidates) == 1 else "run_ambiguous"
+    if not candidates and len(fixed) == 1 and len(digits) < width:
+        candidates = _short_run(digits, width, check)
+        method = "run_short"
     if not candidates:
         return [SlotValue(None, None, "padded") for _ in range(width)], []
     token = fixed[0]
     return [SlotValue(token, v, method) for v in candidates[0]], candidates
+
+
+def _short_run(digits: str, width: int, check: Callable[[list[int]], bool] | None) -> list[list[int | None]]:
+    """Fewer digits than columns: the zeros were left blank. Try the columns reports fill most."""
+    out: list[list[int | None]] = []
+    for placement in SHORT_RUN_PLACEMENTS:
+        if len(placement) > len(digits):
+            continue
+        for cut in split_run(digits, len(placement)):
+            values: list[int | None] = [None] * width
+            for column, value in zip(placement, cut):
+                values[column] = value
+            if check is None or check([v or 0 for v in values]):
+                out.append(values)
+        if out:
+            break
+    return out
 
 
 def _split_mixed(
@@ -240,9 +268,10 @@ def _split_mixed(
     return out
 
 
-def run_prior(values: Sequence[int]) -> float:
+def run_prior(values: Sequence[int | None]) -> float:
     """Prefer cuts with fewer multi-digit numbers: reports are mostly small counts."""
-    return -sum(len(str(v)) for v in values) - 0.001 * max(values, default=0)
+    present = [v for v in values if v is not None]
+    return -sum(len(str(v)) for v in present) - 0.001 * max(present, default=0)
 
 
 def choose_joint(

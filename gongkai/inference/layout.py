@@ -149,6 +149,9 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
     for m in _NUMBER_AREA_RE.finditer(raw):
         a, b = m.start(), m.end()
         area = m.group()
+        while area and area[-1] in ".．,，":
+            b -= 1
+            area = area[:-1]
         if _LABEL_NUMBERING_AFTER_RE.match(raw, b):
             # The last digit numbers the next label ("00000002.其他…").
             b -= 1
@@ -158,6 +161,9 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
         if a > pos and raw[pos:a].strip():
             tokens.append(Token("label", raw[pos:a].strip(), start + pos, start + a, 0, line=line_no))
         parts = [(p.start(), p.group()) for p in re.finditer(r"\S+", area)]
+        if len(parts) > 1 and any(len(p) > 1 and p[0] in "0０" and "." not in p for _, p in parts):
+            # "20 0 00 0 121": stray spaces inside digits that ran together; keep it one run.
+            parts = [(parts[0][0], area.strip())]
         for off, part in parts:
             parsed = parse_number(part)
             s = start + a + off
@@ -185,11 +191,18 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> TokenStream:
     newlines = 0
     prev_style = ""
     for line_no, (offset, line) in enumerate(lines):
-        if not line.strip() or (line.strip().startswith("|") and _PIPE_SEPARATOR_RE.match(line)):
-            if line.strip():
-                continue  # a Markdown separator row is not a line of the table
+        if not line.strip():
+            if tab_cells and "\t" in line:
+                # Word export: a line holding only its tab is an empty cell, not a blank line.
+                tokens.append(Token("empty", "", offset, offset + len(line), newlines + 1 if tokens else 0,
+                                    line=line_no))
+                newlines = 0
+                prev_style = "tab_cells"
+                continue
             newlines += 1
             continue
+        if line.strip().startswith("|") and _PIPE_SEPARATOR_RE.match(line):
+            continue  # a Markdown separator row is not a line of the table
         gap = newlines + 1 if tokens else 0
         newlines = 0
         style = _line_style(line, tab_cells)
@@ -214,9 +227,9 @@ def _infer_blank_line_empties(stream: TokenStream) -> None:
     than that stands for empty cells, one per extra ``u`` newlines.
     """
     tokens = stream.tokens
-    cell_gaps = Counter(
-        t.gap for p, t in zip(tokens, tokens[1:]) if p.kind == "number" and t.kind == "number" and t.gap > 0
-    )
+    # The commonest gap between consecutive cells is the cell separator; header rows count too,
+    # since a table's data may hold too few numbers to tell (表四 of a sparse report).
+    cell_gaps = Counter(t.gap for t in tokens[1:] if t.gap > 0)
     if not cell_gaps:
         return
     unit = cell_gaps.most_common(1)[0][0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 # OCR letter → digit, only applied inside a cell that is otherwise numeric.
@@ -32,6 +33,7 @@ class ParsedNumber:
         return self.value is None
 
 
+@lru_cache(maxsize=16384)
 def parse_number(raw: str) -> ParsedNumber | None:
     """Parse a cell's text; None when the text is not a number or blank mark at all."""
     text = raw.strip().replace("\u3000", "").replace(" ", "").replace("\xa0", "")
@@ -79,6 +81,7 @@ _LABEL_NUMBERING_RE = re.compile(
 _LABEL_DROP_RE = re.compile(r"[\s\u3000\xa0#*|:：,，、;；。.．“”\"'‘’（）()《》<>\[\]【】_\-—/]+|<br\s*/?>")
 
 
+@lru_cache(maxsize=16384)
 def normalize_label(text: str) -> str:
     """Reduce a row label to the characters that identify it: no numbering, punctuation or spaces.
 

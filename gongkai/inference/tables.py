@@ -8,8 +8,8 @@ repairs its number needed, whether its row's arithmetic holds — from which
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from gongkai.inference import template as T
 from gongkai.inference.align import (
@@ -34,7 +34,9 @@ REQUEST_WIDTH = len(T.REQUEST_COLUMNS)
 _T3_ANCHOR_RE = re.compile(r"本\s*年\s*新\s*[收牧]")
 _T4_ANCHOR_RE = re.compile(r"结\s*果(?:\s|<br\s*/?>)*维\s*持")
 _T2_ANCHOR_RE = re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项|主动公开政府信息情况")
-_AFTER_TABLES_RE = re.compile(r"(?:^|\n|\s)(?:#+\s*)?(?:五|5)\s*[、.．]?\s*(?:政府信息公开工作)?存在的主要问题|存在的主要问题及改进")
+_AFTER_TABLES_RE = re.compile(
+    r"(?:^|\n|\s)(?:#+\s*)?(?:五|5)\s*[、.．]?\s*(?:政府信息公开工作)?存在的主要问题|存在的主要问题及改进"
+)
 _T4_HEADING_RE = re.compile(r"行政复议[、和及]\s*(?:提起)?行政诉讼情况|行政复议、行政诉讼")
 _T3_HEADING_RE = re.compile(r"收到和处理政府信息公开申请情况")
 
@@ -80,6 +82,9 @@ def find_regions(text: str) -> Regions:
     """Character ranges of the three tables; a table not printed gets None."""
     t3_anchor = _first_followed_by_digit(_T3_ANCHOR_RE, text, 0)
     t4_match = _T4_ANCHOR_RE.search(text, t3_anchor if t3_anchor is not None else 0)
+    if t4_match is None:
+        # Header shredded (结果 / 维持 in separate cells): the table's heading anchors it instead.
+        t4_match = _T4_HEADING_RE.search(text, t3_anchor if t3_anchor is not None else 0)
     after = _AFTER_TABLES_RE.search(text, t4_match.end() if t4_match else (t3_anchor or 0))
     end_all = after.start() if after else len(text)
 
@@ -210,14 +215,12 @@ def _resolve_request_runs(slots_by_row: dict[str, list[SlotValue]], ambiguous: d
     def broken(table: dict[str, list[int | float | None]]) -> int:
         count = 0
         for c in range(REQUEST_WIDTH):
-            def v(key: str) -> int | float | None:
-                row = table.get(key)
-                return row[c] if row else None
-            parts = [v(k) for k in outcome_keys if k in table]
-            tot = v("total")
+            column = {key: row[c] for key, row in table.items() if row}
+            parts = [column.get(k) for k in outcome_keys if k in column]
+            tot = column.get("total")
             if tot is not None and all(p is not None for p in parts) and sum(parts) != tot:  # type: ignore[arg-type]
                 count += 1
-            a, b, d = v("new_received"), v("carried_over"), v("carried_forward")
+            a, b, d = column.get("new_received"), column.get("carried_over"), column.get("carried_forward")
             if None not in (a, b, d, tot) and a + b != tot + d:  # type: ignore[operator]
                 count += 1
         return count
@@ -345,10 +348,9 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
     outcome_keys = [r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total",
                                                                        "carried_forward")]
     for c in T.REQUEST_COLUMNS:
-        def v(key: str) -> int | float | None:
-            return getattr(getattr(req, key), c).value
-        parts = [v(k) for k in outcome_keys if v(k) is not None]
-        tot, a, b, d = v("total"), v("new_received"), v("carried_over"), v("carried_forward")
+        column = {r.key: getattr(getattr(req, r.key), c).value for r in T.REQUEST_ROWS}
+        parts = [column[k] for k in outcome_keys if column[k] is not None]
+        tot, a, b, d = column["total"], column["new_received"], column["carried_over"], column["carried_forward"]
         checks: list[bool] = []
         if tot is not None and parts:
             checks.append(abs(sum(parts) - tot) < 1e-9)  # type: ignore[arg-type]

@@ -1,0 +1,134 @@
+"""Extraction benchmark: speed, memory, cell accuracy and calibration.
+
+    python benchmarks/extract.py [--variants 400] [--seed 123]
+
+Prints, for the seeds, the real corpus (../shared) and generated layout variants:
+documents/s on one core, p50/p95 latency, peak traced memory; on the generated variants
+(a seed the confidence model was not fitted on) the share of cells right per layout and the
+expected calibration error of the cell confidences. Baseline in the same run: reading the
+bytes and decoding them only (the floor any extractor pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gongkai.errors import GongkaiError  # noqa: E402
+from gongkai.inference.confidence import expected_calibration_error  # noqa: E402
+from gongkai.inference.pipeline import applicable, extract  # noqa: E402
+from gongkai.inference.readers import read_bytes  # noqa: E402
+from gongkai.training.calibrate import same_value  # noqa: E402
+from gongkai.training.synth import LAYOUTS, generate  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+# Confidence below which a wrong cell counts as "flagged" (the CLI marks such cells with "?").
+FLAG_BELOW = 0.5
+
+
+def timed_run(docs: list[tuple[str, bytes]], fn) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
+    times: list[float] = []
+    errors = 0
+    for name, data in docs:
+        start = time.perf_counter()
+        try:
+            fn(data, name)
+        except GongkaiError:
+            errors += 1
+        times.append(time.perf_counter() - start)
+    return times, errors
+
+
+def describe(label: str, times: list[float], errors: int) -> str:
+    if not times:
+        return f"{label:<28} (no documents)"
+    total = sum(times)
+    q = statistics.quantiles(times, n=20) if len(times) > 1 else [times[0]] * 19
+    return (f"{label:<28} n={len(times):>5}  docs/s={len(times) / total:>8.1f}  "
+            f"p50={statistics.median(times) * 1000:>7.2f} ms  p95={q[18] * 1000:>7.2f} ms  errors={errors}")
+
+
+def peak_memory(docs: list[tuple[str, bytes]]) -> float:
+    tracemalloc.start()
+    for name, data in docs:
+        try:
+            extract(data, path=name)
+        except GongkaiError:
+            pass
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def load_dir(folder: Path, pattern: str) -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in sorted(folder.glob(pattern))] if folder.exists() else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variants", type=int, default=400, help="generated reports per run")
+    parser.add_argument("--seed", type=int, default=123, help="generator seed (the model was fitted on 7)")
+    parser.add_argument("--noise", type=float, default=0.1, help="maximum OCR-like noise rate")
+    args = parser.parse_args()
+
+    seeds = load_dir(SHARED / "seeds", "*.txt")
+    corpus = load_dir(SHARED / "corpus" / "real", "r*.*")
+    corpus_text = [(n, d) for n, d in corpus if not n.endswith(".pdf")]
+    if not seeds:
+        print(f"warning: {SHARED} not found; seeds and corpus are skipped", file=sys.stderr)
+    variants = list(generate(args.variants, seed=args.seed, layouts=LAYOUTS, noise=(0.0, args.noise),
+                             blank_rate=0.05))
+    variant_docs = [(f"synth-{v.layout}-{i}", v.data if v.data is not None else (v.text or "").encode("utf-8"))
+                    for i, v in enumerate(variants)]
+    text_variants = [d for d, v in zip(variant_docs, variants) if v.data is None]
+
+    print("== speed (one process, one core)")
+    for label, docs in (("seeds", seeds), ("real corpus, text formats", corpus_text), ("real corpus, all", corpus),
+                        ("generated, text layouts", text_variants), ("generated, all layouts", variant_docs)):
+        base_times, _ = timed_run(docs, lambda d, n: read_bytes(d, n))
+        times, errors = timed_run(docs, lambda d, n: extract(d, path=n))
+        print(describe(label, times, errors))
+        if times and base_times:
+            print(f"{'':<28} baseline (read+decode only): docs/s={len(base_times) / sum(base_times):>8.1f}  "
+                  f"extraction costs {sum(times) / max(sum(base_times), 1e-9):.1f}x the baseline")
+    print(f"peak traced memory over seeds+corpus: {peak_memory(seeds + corpus):.1f} MB")
+
+    print("\n== accuracy and calibration on generated variants (noise up to "
+          f"{args.noise:.2f}, seed {args.seed})")
+    per_layout: dict[str, list[bool]] = defaultdict(list)
+    confs: list[float] = []
+    right: list[bool] = []
+    for (name, data), item in zip(variant_docs, variants):
+        try:
+            report = extract(data, path=name)
+        except GongkaiError:
+            continue
+        for path, cell in report.table_cells():
+            if not applicable(path, item.format_version):
+                continue
+            ok = same_value(cell.value, item.gold.get(path))
+            per_layout[item.layout].append(ok)
+            confs.append(cell.confidence)
+            right.append(ok)
+    for layout in sorted(per_layout):
+        cells = per_layout[layout]
+        print(f"{layout:<16} cells={len(cells):>7}  right={sum(cells) / len(cells):.4f}")
+    wrong_conf = [c for c, ok in zip(confs, right) if not ok]
+    print(f"{'all':<16} cells={len(right):>7}  right={sum(right) / max(1, len(right)):.4f}")
+    print(f"ECE (10 bins): {expected_calibration_error(confs, right):.4f}")
+    if wrong_conf:
+        flagged = sum(1 for c in wrong_conf if c < FLAG_BELOW) / len(wrong_conf)
+        print(f"wrong cells: {len(wrong_conf)}, mean confidence {statistics.mean(wrong_conf):.3f}, "
+              f"share below {FLAG_BELOW}: {flagged:.3f}")
+
+
+if __name__ == "__main__":
+    main()

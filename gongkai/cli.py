@@ -1,0 +1,134 @@
+"""Command line: ``gongkai extract FILE...`` (and the training commands)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from gongkai.errors import GongkaiError
+from gongkai.inference import template as T
+from gongkai.inference.pipeline import extract
+from gongkai.report import Cell, Report
+
+# Cells below this confidence are flagged with "?" in the readable summary.
+LOW_CONFIDENCE = 0.5
+EXIT_INPUT_ERROR = 2
+
+_ROW_LABELS_SHORT: dict[str, str] = {
+    "new_received": "一、本年新收", "carried_over": "二、上年结转", "granted": "（一）予以公开",
+    "partially_granted": "（二）部分公开", "denied_state_secret": "（三）1.国家秘密",
+    "denied_prohibited_by_law": "（三）2.法律禁止", "denied_three_safeties": "（三）3.三安全一稳定",
+    "denied_third_party": "（三）4.第三方权益", "denied_internal_affairs": "（三）5.内部事务",
+    "denied_process_info": "（三）6.过程性信息", "denied_enforcement_files": "（三）7.执法案卷",
+    "denied_administrative_query": "（三）8.行政查询", "unable_not_held": "（四）1.不掌握",
+    "unable_needs_creation": "（四）2.需另行制作", "unable_unclear": "（四）3.仍不明确",
+    "not_processed_petition": "（五）1.信访举报", "not_processed_repeated": "（五）2.重复申请",
+    "not_processed_publications": "（五）3.公开出版物", "not_processed_massive": "（五）4.大量反复",
+    "not_processed_confirm": "（五）5.确认或重新出具", "other_overdue_correction": "（六）1.逾期不补正",
+    "other_overdue_fee": "（六）2.逾期未缴费", "other_other": "（六）3.其他",
+    "other_processing": "（六）其他处理", "total": "（七）总计", "carried_forward": "四、结转下年度",
+}
+
+
+def _fmt(cell: Cell) -> str:
+    if cell.value is None:
+        text = "·"
+    elif isinstance(cell.value, float):
+        text = f"{cell.value:g}"
+    else:
+        text = str(cell.value)
+    return text + ("?" if cell.confidence < LOW_CONFIDENCE else "")
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad for a terminal: CJK characters take two columns."""
+    shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return text + " " * max(0, width - shown)
+
+
+def summarize(report: Report, out: TextIO) -> None:
+    """A readable account of one report: fields, the three tables, confidence and warnings."""
+    name = report.source.path or "<input>"
+    out.write(f"== {name}\n")
+    out.write(f"   agency: {report.agency.value or '?'}   year: {report.year.value or '?'}   "
+              f"template: {report.format_version}   confidence: {report.confidence:.2f}\n")
+    if report.format_version != "unknown":
+        p = report.proactive
+        if report.format_version == "2021":
+            out.write("   表二  规章 {}/{}/{}  规范性文件 {}/{}/{}  许可 {}  处罚 {}  强制 {}  收费(万元) {}\n".format(
+                *(_fmt(c) for c in (p.regulations.issued, p.regulations.repealed, p.regulations.in_force,
+                                    p.normative_documents.issued, p.normative_documents.repealed,
+                                    p.normative_documents.in_force, p.licensing, p.punishment, p.coercion,
+                                    p.fees_wan_yuan))))
+        else:
+            for label, row in report.proactive_2019.items():
+                out.write(f"   表二  {label}: " + "  ".join(f"{k} {_fmt(c)}" for k, c in row.items()) + "\n")
+        out.write("   表三  " + _pad("", 22) + "".join(
+            _pad(T.REQUEST_COLUMN_LABELS[c][:4], 9) for c in T.REQUEST_COLUMNS) + "\n")
+        for row in T.REQUEST_ROWS:
+            if report.format_version not in row.versions:
+                continue
+            cells = getattr(report.requests, row.key)
+            out.write("         " + _pad(_ROW_LABELS_SHORT[row.key], 22) + "".join(
+                _pad(_fmt(getattr(cells, c)), 9) for c in T.REQUEST_COLUMNS) + "\n")
+        for group, label in zip(T.APPEAL_GROUPS, ("行政复议", "诉讼·直接起诉", "诉讼·复议后起诉")):
+            g = getattr(report.appeals, group)
+            out.write(f"   表四  {_pad(label, 16)}" + "  ".join(
+                f"{T.APPEAL_COLUMN_LABELS[c]} {_fmt(getattr(g, c))}" for c in T.APPEAL_COLUMNS) + "\n")
+    for warning in report.warnings:
+        out.write(f"   warning: {warning}\n")
+    out.write("\n")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    status = 0
+    for name in args.files:
+        try:
+            report = extract(Path(name))
+        except (GongkaiError, OSError) as exc:
+            sys.stderr.write(f"gongkai: {name}: {exc}\n")
+            status = EXIT_INPUT_ERROR
+            continue
+        if args.format == "json":
+            sys.stdout.write(report.to_json(include_text=not args.no_text) + "\n")
+        else:
+            summarize(report, sys.stdout)
+    return status
+
+
+def cmd_train_confidence(args: argparse.Namespace) -> int:
+    from gongkai.training.calibrate import main as calibrate_main
+
+    return calibrate_main(n_reports=args.reports, seed=args.seed, out=Path(args.out) if args.out else None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongkai", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("extract", help="read reports and print their tables (summary) or the schema JSON")
+    ex.add_argument("files", nargs="+", help="report files: .txt, .md, .html, .docx, .pdf")
+    ex.add_argument("--format", choices=("summary", "json"), default="summary",
+                    help="summary: readable tables and warnings; json: one schema-v1 object per line")
+    ex.add_argument("--no-text", action="store_true", help="leave the full text out of the JSON")
+    ex.set_defaults(func=cmd_extract)
+    train = sub.add_parser("train", help="fit a model")
+    train_sub = train.add_subparsers(dest="what", required=True)
+    conf = train_sub.add_parser("confidence", help="fit the cell-confidence model on generated reports")
+    conf.add_argument("--reports", type=int, default=1600, help="generated reports to fit on")
+    conf.add_argument("--seed", type=int, default=7)
+    conf.add_argument("--out", help="where to write the model (default: the shipped one)")
+    conf.set_defaults(func=cmd_train_confidence)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

@@ -1,0 +1,161 @@
+"""``extract``: source → Document → Report, each stage adding to the one report model."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from gongkai.errors import GongkaiError, InputTooLargeError
+from gongkai.inference.confidence import features, load_model
+from gongkai.inference.document import Document
+from gongkai.inference.fields import find_agency_and_year, find_sections
+from gongkai.inference.readers import read_bytes
+from gongkai.inference.tables import TableRead, read_tables
+from gongkai.report import Report, Source
+
+# Inputs larger than this are refused rather than read (a report is well under 20 MB).
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+# Confidence of a cell that the template version does not have (its null is certain).
+NOT_APPLICABLE_CONFIDENCE = 0.99
+# Words every disclosure report prints somewhere; without any of them it is another kind of document.
+REPORT_MARKERS = ("政府信息公开", "政务公开", "信息公开")
+
+Source_ = str | bytes | os.PathLike[str]
+
+
+def extract(source: Source_, *, path: str | None = None) -> Report:
+    """Read one report and return its tables, fields and warnings.
+
+    ``source`` is a file path (``str`` or ``Path``), the file's ``bytes``, or the report's
+    text as ``str`` (a ``str`` naming an existing file is read as that file). ``path`` names
+    the source in ``Report.source.path`` when bytes or text are given.
+    Raises ``GongkaiError`` subclasses for input that cannot be read at all (empty, binary,
+    corrupt); anything readable yields a report, with warnings where it is incomplete.
+    """
+    data, where = _load(source, path)
+    return extract_with_evidence(data, where)[0]
+
+
+def extract_with_evidence(data: bytes, where: str | None) -> tuple[Report, TableRead, Document]:
+    """The pipeline itself; the evidence behind each cell is what confidence training fits on."""
+    doc = read_bytes(data, where)
+    report = Report(
+        source=Source(where, hashlib.sha256(data).hexdigest(), doc.media_type, doc.pages),
+        text=doc.text,
+    )
+    report.warnings.extend(doc.warnings)
+    if doc.ocr:
+        report.warnings.append("OCR used")
+    report.agency, report.year = find_agency_and_year(doc.text)
+    report.sections = find_sections(doc.text)
+    read = read_tables(doc.text, report)
+    report.warnings.extend(read.warnings)
+    _decide_version(report, read, doc)
+    _apply_confidence(report, read, doc)
+    _add_pages(report, doc)
+    return report, read, doc
+
+
+def _load(source: Source_, path: str | None) -> tuple[bytes, str | None]:
+    if isinstance(source, bytes):
+        data, where = source, path
+    elif isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and len(source) < 1024 and Path(source).is_file()
+    ):
+        p = Path(source)
+        size = p.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputTooLargeError(f"file is {size} bytes; the limit is {MAX_INPUT_BYTES}", path=str(p))
+        data, where = p.read_bytes(), path or str(p)
+    elif isinstance(source, str):
+        data, where = source.encode("utf-8"), path
+    else:
+        raise TypeError(f"extract() takes a path, bytes or text, not {type(source).__name__}")
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputTooLargeError(f"input is {len(data)} bytes; the limit is {MAX_INPUT_BYTES}", path=where)
+    return data, where
+
+
+def _decide_version(report: Report, read: TableRead, doc: Document) -> None:
+    any_table = any(read.found.get(k) for k in ("proactive", "requests", "appeals"))
+    if not any_table:
+        report.format_version = "unknown"
+        if not any(m in doc.text for m in REPORT_MARKERS):
+            report.warnings.append(
+                "not a 政府信息公开工作年度报告: no template table and no disclosure wording found"
+            )
+        elif report.year.value is not None and report.year.value < 2019:
+            report.warnings.append(
+                f"no template tables: a {report.year.value} report predates the 2019 template (〔2019〕60号)"
+            )
+        else:
+            report.warnings.append("no template tables found in the text (tables missing or replaced by prose)")
+        return
+    version = read.format_version
+    if version == "unknown":
+        if read.found.get("requests_2019_row"):
+            version = "2019"
+        elif "〔2021〕30号" in doc.text or read.found.get("requests"):
+            version = "2021"
+    report.format_version = version
+
+
+def applicable(path: str, version: str) -> bool:
+    """Whether the template ``version`` has this cell at all."""
+    if version == "2019":
+        if path.startswith("proactive."):
+            return False
+        return not any(path.startswith(f"requests.{k}.") for k in
+                       ("other_overdue_correction", "other_overdue_fee", "other_other"))
+    return not path.startswith("requests.other_processing.")
+
+
+def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
+    model = load_model()
+    layouts = sorted(read.layouts)
+    structured = doc.structured_tables > 0
+    scores: list[float] = []
+    missing: list[str] = []
+    for path, cell in report.table_cells():
+        if not applicable(path, report.format_version):
+            if cell.value is None:
+                cell.confidence = NOT_APPLICABLE_CONFIDENCE
+            continue
+        ev = read.evidence.get(path)
+        if ev is None:
+            cell.confidence = 0.0
+            missing.append(path)
+            scores.append(0.0)
+            continue
+        ev.structured = structured
+        ev.ocr = doc.ocr
+        cell.confidence = model.predict(features(ev, cell.value is None, layouts))
+        scores.append(cell.confidence)
+    for label, row in report.proactive_2019.items():
+        for column, cell in row.items():
+            ev = read.evidence.get(f"proactive_2019.{label}.{column}")
+            if ev is not None:
+                cell.confidence = model.predict(features(ev, cell.value is None, layouts))
+    if missing and report.format_version != "unknown":
+        tables = sorted({p.split(".")[0] for p in missing})
+        report.warnings.append(f"{len(missing)} template cells not found ({', '.join(tables)})")
+    if report.format_version == "unknown":
+        report.confidence = 0.0
+    else:
+        fields = [report.agency.confidence, report.year.confidence]
+        report.confidence = round((sum(scores) / len(scores) if scores else 0.0) * 0.9 + 0.05 * sum(fields), 4)
+
+
+def _add_pages(report: Report, doc: Document) -> None:
+    if not doc.page_starts:
+        return
+    for _, cell in report.table_cells():
+        if cell.span is not None:
+            cell.page = doc.page_at(cell.span[0])
+    for cell in (report.agency, report.year):
+        if cell.span is not None:
+            cell.page = doc.page_at(cell.span[0])
+
+
+__all__ = ["extract", "GongkaiError"]

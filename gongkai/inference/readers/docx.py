@@ -1,0 +1,229 @@
+"""Word .docx files read straight from their XML, tables written like HTML tables.
+
+Only ``zipfile`` and lxml are needed at run time. Paragraphs come in body order; a table
+becomes one line per row, a ``gridSpan`` adds empty cells after its text and a
+``vMerge``/``hMerge`` continuation is an empty cell, so the grid matches the HTML reader's.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+
+from lxml import etree
+
+from gongkai.errors import CorruptFileError, EmptyInputError, InputTooLargeError, UnsupportedFormatError
+from gongkai.inference.document import Document
+from gongkai.inference.readers.grid import MIN_DATA_TABLE_COLUMNS, join_segments
+from gongkai.inference.readers.sniff import DOCX
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DEFAULT_MAIN_PART = "word/document.xml"
+PACKAGE_RELS_PART = "_rels/.rels"
+OFFICE_DOCUMENT_REL_SUFFIX = "/officeDocument"
+WORD_DOCUMENT_ROOT = "document"
+# Refuse to inflate a main part larger than this (a zip bomb, not a report).
+MAX_MAIN_PART_BYTES = 256 * 1024 * 1024
+# Paragraph-level wrappers whose children are body content (content controls, custom XML,
+# tracked insertions and moves).
+TRANSPARENT_WRAPPERS = frozenset({"sdt", "sdtContent", "customXml", "ins", "moveTo", "smartTag"})
+MC_NAMESPACE = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+OLD_DOC_MESSAGE = (
+    "old binary Word .doc (or an encrypted/other OLE Office file) is not supported: "
+    "open it in Word or WPS and save it as .docx or PDF"
+)
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError)
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+class _Body:
+    """Renders WordprocessingML elements of one namespace (transitional or strict)."""
+
+    def __init__(self, namespace: str) -> None:
+        self.ns = namespace
+        self.lines: list[str] = []
+        self.tables = 0
+        self._run_tags = {self._q(name) for name in ("t", "tab", "br", "cr", "noBreakHyphen")}
+
+    def _q(self, name: str) -> str:
+        return f"{{{self.ns}}}{name}"
+
+    def _attr(self, el: etree._Element | None, name: str = "val") -> str | None:
+        return None if el is None else el.get(self._q(name))
+
+    def blocks(self, container: etree._Element) -> list[etree._Element]:
+        """Paragraphs and tables of a body or cell, in order, looking through wrappers."""
+        out: list[etree._Element] = []
+        for child in container:
+            name = _local(child)
+            if name in ("p", "tbl"):
+                out.append(child)
+            elif name in TRANSPARENT_WRAPPERS:
+                out.extend(self.blocks(child))
+        return out
+
+    def paragraph_lines(self, p: etree._Element) -> list[str]:
+        """The text of a paragraph, split at its manual line breaks."""
+        parts: list[str] = []
+        for el in p.iter(*self._run_tags):
+            name = _local(el)
+            if name == "t":
+                parts.append(el.text or "")
+            elif name == "noBreakHyphen":
+                parts.append("-")
+            elif _local(el.getparent()) == "r":  # w:tab/w:br also occur as tab-stop/style definitions
+                parts.append("\t" if name == "tab" else "\n")
+        return "".join(parts).split("\n")
+
+    def render(self, container: etree._Element) -> None:
+        for block in self.blocks(container):
+            if _local(block) == "tbl":
+                self.table(block)
+                continue
+            for line in self.paragraph_lines(block):
+                if line.strip():
+                    self.lines.append(line.rstrip())
+
+    def _rows(self, table: etree._Element) -> list[etree._Element]:
+        rows: list[etree._Element] = []
+        for child in table:
+            name = _local(child)
+            if name == "tr":
+                rows.append(child)
+            elif name in TRANSPARENT_WRAPPERS:
+                rows.extend(self._rows(child))
+        return rows
+
+    def _cells(self, row: etree._Element) -> list[etree._Element]:
+        cells: list[etree._Element] = []
+        for child in row:
+            name = _local(child)
+            if name == "tc":
+                cells.append(child)
+            elif name in TRANSPARENT_WRAPPERS:
+                cells.extend(self._cells(child))
+        return cells
+
+    def _grid_value(self, props: etree._Element | None, name: str) -> int:
+        value = self._attr(None if props is None else props.find(self._q(name)))
+        return int(value) if value and value.isdigit() else 0
+
+    def _is_continuation(self, tc_props: etree._Element | None) -> bool:
+        """A cell that a vertical or legacy horizontal merge covers."""
+        if tc_props is None:
+            return False
+        for name in ("vMerge", "hMerge"):
+            merge = tc_props.find(self._q(name))
+            if merge is not None and self._attr(merge) in (None, "continue"):
+                return True
+        return False
+
+    def _row_cells(self, row: etree._Element) -> list[etree._Element | None]:
+        """Grid positions of a row: the cell at its first column, None where covered or skipped."""
+        row_props = row.find(self._q("trPr"))
+        out: list[etree._Element | None] = [None] * self._grid_value(row_props, "gridBefore")
+        for tc in self._cells(row):
+            props = tc.find(self._q("tcPr"))
+            out.append(None if self._is_continuation(props) else tc)
+            out.extend([None] * (max(self._grid_value(props, "gridSpan"), 1) - 1))
+        out.extend([None] * self._grid_value(row_props, "gridAfter"))
+        return out
+
+    def _cell_text(self, tc: etree._Element, nested: list[etree._Element]) -> str:
+        segments: list[str] = []
+        for block in self.blocks(tc):
+            if _local(block) == "tbl":
+                nested.append(block)
+            else:
+                segments.extend(self.paragraph_lines(block))
+        return join_segments(segments)
+
+    def table(self, table: etree._Element) -> None:
+        grid = [self._row_cells(row) for row in self._rows(table)]
+        width = max((len(row) for row in grid), default=0)
+        if width < MIN_DATA_TABLE_COLUMNS:
+            for row in grid:
+                for tc in row:
+                    if tc is not None:
+                        self.render(tc)
+            return
+        written = 0
+        for row in grid:
+            nested: list[etree._Element] = []
+            texts = ["" if tc is None else self._cell_text(tc, nested) for tc in row]
+            texts.extend([""] * (width - len(texts)))
+            if any(texts):
+                self.lines.append("\t".join(texts))
+                written += 1
+            for inner in nested:
+                self.table(inner)
+        if written:
+            self.tables += 1
+
+
+def _package_relationships(archive: zipfile.ZipFile) -> list[etree._Element]:
+    """The package's relationship elements; none when _rels/.rels is missing or unreadable."""
+    try:
+        return list(etree.fromstring(archive.read(PACKAGE_RELS_PART), _XML_PARSER))
+    except (KeyError, *_ZIP_READ_ERRORS, etree.XMLSyntaxError):
+        return []
+
+
+def _main_part(archive: zipfile.ZipFile) -> str | None:
+    """The main document part named by the package relationships (word/document.xml usually)."""
+    names = set(archive.namelist())
+    for rel in _package_relationships(archive):
+        target = (rel.get("Target") or "").lstrip("/")
+        if (rel.get("Type") or "").endswith(OFFICE_DOCUMENT_REL_SUFFIX) and target in names:
+            return target
+    return DEFAULT_MAIN_PART if DEFAULT_MAIN_PART in names else None
+
+
+def _load_main_part(data: bytes, path: str | None) -> etree._Element:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        message = f"damaged or truncated .docx (not a readable zip archive: {exc})"
+        raise CorruptFileError(message, path=path) from exc
+    with archive:
+        main = _main_part(archive)
+        if main is None:
+            raise UnsupportedFormatError("a zip archive but not a Word .docx (no main document)", path=path)
+        if archive.getinfo(main).file_size > MAX_MAIN_PART_BYTES:
+            raise InputTooLargeError(f"{main} inflates to more than {MAX_MAIN_PART_BYTES} bytes", path=path)
+        try:
+            xml = archive.read(main)
+        except _ZIP_READ_ERRORS as exc:
+            raise CorruptFileError(f"damaged .docx: cannot extract {main} ({exc})", path=path) from exc
+    try:
+        root = etree.fromstring(xml, _XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise CorruptFileError(f"damaged .docx: {main} is not well-formed XML ({exc})", path=path) from exc
+    if _local(root) != WORD_DOCUMENT_ROOT:
+        raise UnsupportedFormatError(f"an Office file but not a Word .docx ({main})", path=path)
+    # Drawings carry their text boxes twice (modern and VML fallback); keep one copy.
+    etree.strip_elements(root, f"{{{MC_NAMESPACE}}}Fallback", with_tail=False)
+    return root
+
+
+def read_docx(data: bytes, path: str | None = None) -> Document:
+    """A .docx as a Document; old .doc, non-docx zips, damaged or empty files raise."""
+    if data.startswith(OLE_MAGIC):
+        raise UnsupportedFormatError(OLD_DOC_MESSAGE, path=path)
+    root = _load_main_part(data, path)
+    namespace = etree.QName(root).namespace or ""
+    body_el = root.find(f"{{{namespace}}}body")
+    body = _Body(namespace)
+    if body_el is not None:
+        body.render(body_el)
+    text = "\n".join(body.lines)
+    if not text.strip():
+        raise EmptyInputError("the .docx holds no text", path=path)
+    return Document(text=text, media_type=DOCX, structured_tables=body.tables)

@@ -1,0 +1,55 @@
+"""Row alignment to the template and value-to-column assignment."""
+
+from __future__ import annotations
+
+from gongkai.inference.align import assign_slots, group_rows, split_run
+from gongkai.inference.layout import tokenize
+from gongkai.inference.tables import REQUEST_MATCHER, align_rows
+from gongkai.inference.template import REQUEST_ROWS
+
+
+def test_split_run_enumerates_only_cuts_without_leading_zeros() -> None:
+    cuts = split_run("81010010", 7)
+    assert [8, 1, 0, 1, 0, 0, 10] in cuts
+    assert all(len(c) == 7 for c in cuts)
+    assert [8, 1, 0, 1, 0, 0, 10] == split_run("81010010", 7, lambda v: sum(v[:6]) == v[6])[0]
+
+
+def test_split_run_with_arithmetic_is_unique_for_a_typical_row() -> None:
+    assert split_run("3100004", 7, lambda v: sum(v[:6]) == v[6]) == [[3, 1, 0, 0, 0, 0, 4]]
+
+
+def test_assign_slots_positions_blank_cells_in_a_tab_row() -> None:
+    row = group_rows(tokenize("表头\n\t\t\t\t\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t\n").tokens)[-1]
+    slots, _ = assign_slots(row, 15)
+    assert [s.value for s in slots] == [None] * 5 + [0] * 10
+
+
+def test_assign_slots_pads_a_short_row_and_says_so() -> None:
+    row = group_rows(tokenize("规章\t1\t2\n").tokens)[0]
+    slots, _ = assign_slots(row, 3)
+    assert [s.value for s in slots] == [1, 2, None]
+    assert slots[2].method == "padded"
+
+
+def test_alignment_gives_unlabelled_rows_the_template_row_their_position_implies() -> None:
+    text = (
+        "一、本年新收政府信息公开申请数量\t1\t0\t0\t0\t0\t0\t1\n"
+        "二、上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n"
+        "（一）予以公开\t1\t0\t0\t0\t0\t0\t1\n"
+        "\t2\t0\t0\t0\t0\t0\t2\n"  # label lost: must be 部分公开
+        "1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0\n"
+    )
+    rows = group_rows(tokenize(text).tokens)
+    aligned = align_rows(rows, REQUEST_MATCHER, len(REQUEST_ROWS), 7)
+    keys = {REQUEST_ROWS[i].key: row for i, (row, _) in aligned.items()}
+    assert [t.text for t in keys["partially_granted"].values if t.kind == "number"][0] == "2"
+    assert set(keys) == {"new_received", "carried_over", "granted", "partially_granted", "denied_state_secret"}
+
+
+def test_header_total_without_values_does_not_take_the_total_row() -> None:
+    text = "自然人\t总计\n\t\n（七）总计\t5\t0\t0\t0\t0\t0\t5\n"
+    rows = group_rows(tokenize(text).tokens)
+    aligned = align_rows(rows, REQUEST_MATCHER, len(REQUEST_ROWS), 7)
+    total_index = [r.key for r in REQUEST_ROWS].index("total")
+    assert aligned[total_index][0].values[0].text == "5"

@@ -1,0 +1,42 @@
+"""``gongkai extract``: readable summary by default, schema JSON on request, bad files reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gongkai.cli import main
+
+
+def test_summary_shows_fields_tables_and_confidence(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(seeds_dir / "003_015671194d5bc82a.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "广水市科技经信局" in out and "2024" in out and "template: 2021" in out
+    assert "表二" in out and "许可 50" in out
+    assert "（七）总计" in out and "表四" in out and "confidence:" in out
+
+
+def test_json_format_is_one_schema_object_per_file(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [str(seeds_dir / "000_311298fcf36e9c33.txt"), str(seeds_dir / "002_20e49bc070485a7c.txt")]
+    assert main(["extract", "--format", "json", "--no-text", *files]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["schema_version"] == "1" and "text" not in first
+    assert second["requests"]["total"]["research"]["value"] == 1
+
+
+def test_bad_file_is_reported_and_the_others_still_run(
+    tmp_path: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code = main(["extract", "--format", "json", "--no-text", str(empty), str(seeds_dir / "001_90d10d0810e34bee.txt"),
+                 str(tmp_path / "missing.txt")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "empty.txt" in captured.err and "[E001]" in captured.err
+    assert "missing.txt" in captured.err
+    assert json.loads(captured.out.strip())["agency"]["value"] == "晋江市科学技术局"
