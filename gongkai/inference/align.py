@@ -56,7 +56,7 @@ class SlotValue:
 
     token: Token | None
     value: int | float | None
-    method: str  # "count" | "position" | "padded" | "run_unique" | "run_ambiguous" | "run_short" | "order"
+    method: str  # count | position | padded | grid | run_unique | run_ambiguous | run_short | order
 
 
 def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
@@ -92,8 +92,8 @@ def value_fit(row: RowObservation, width: int) -> float:
         return 1.0
     if n and slots >= width:
         return 0.85
-    if n == 0 and slots >= width:
-        return 0.6  # a printed row of blank cells
+    if n == 0 and slots >= width - 1:
+        return 0.6  # a printed row of blank cells (the last one may have gone with the line's end)
     if n:
         return 0.5
     return 0.0
@@ -204,6 +204,21 @@ def assign_slots(
     ]
     out.extend(SlotValue(None, None, "padded") for _ in range(width - len(out)))
     return out, []
+
+
+def assign_by_columns(row: RowObservation, columns: Sequence[int]) -> list[SlotValue] | None:
+    """A row of a markup grid (HTML, .docx): each value sits under its header's column."""
+    if not row.values or row.values[0].line != row.values[-1].line:
+        return None
+    by_col = {t.col: t for t in row.values}
+    if any(t.col not in columns for t in row.values if t.kind == "number"):
+        return None
+    out: list[SlotValue] = []
+    for col in columns:
+        tok = by_col.get(col)
+        value = tok.number.value if tok is not None and tok.kind == "number" and tok.number else None
+        out.append(SlotValue(tok, value, "grid"))
+    return out
 
 
 def _assign_runs(

@@ -48,6 +48,8 @@ class Token:
     # Empty cell inferred from blank-line spacing rather than printed.
     inferred: bool = False
     line: int = 0
+    # Index of the cell within its printed line (tabs, pipes, spaced columns); 0 otherwise.
+    col: int = 0
 
 
 @dataclass
@@ -99,8 +101,8 @@ def _split_cells(line: str, style: str) -> list[tuple[int, int]]:
             pos += len(part) + 1
         if style == "tab_cells" and cells and not line[: cells[0][1]].strip():
             cells = cells[1:]
-        # A trailing tab ends the row; it is not an empty last cell.
-        while len(cells) > 1 and not line[cells[-1][0]: cells[-1][1]].strip():
+        # A trailing tab ends the row (Word text export); it is not an empty last cell.
+        if len(cells) > 1 and not line[cells[-1][0]: cells[-1][1]].strip():
             cells.pop()
         return cells
     if style == "spaced":
@@ -215,7 +217,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> TokenStream:
         prev_style = style
         stream.layouts[style] += 1
         for i, (a, b) in enumerate(_split_cells(line, style)):
-            tokens.extend(_cell_tokens(text, offset + a, offset + b, gap if i == 0 else 0, line_no))
+            for tok in _cell_tokens(text, offset + a, offset + b, gap if i == 0 else 0, line_no):
+                tok.col = i
+                tokens.append(tok)
     _infer_blank_line_empties(stream)
     return stream
 

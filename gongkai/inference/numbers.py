@@ -20,6 +20,7 @@ UNIT_SUFFIXES = ("万元", "件", "条", "起", "个", "项", "元")
 
 _NUMBER_RE = re.compile(r"^[0-9OolI〇|]+(?:,[0-9OolI〇]{3})*(?:\.[0-9OolI〇]+)?$")
 _HAS_DIGIT_RE = re.compile(r"[0-9]")
+_INNER_SPACE_RE = re.compile(r"[0-9０-９][ \xa0\u3000]+[0-9０-９]")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,10 @@ class ParsedNumber:
 @lru_cache(maxsize=16384)
 def parse_number(raw: str) -> ParsedNumber | None:
     """Parse a cell's text; None when the text is not a number or blank mark at all."""
-    text = raw.strip().replace("\u3000", "").replace(" ", "").replace("\xa0", "")
+    text = raw.strip()
+    if _INNER_SPACE_RE.search(text):
+        return None  # "3001 53": two cells that a narrow column ran together, not one number
+    text = text.replace("\u3000", "").replace(" ", "").replace("\xa0", "")
     if text in BLANK_MARKS:
         return ParsedNumber(None, raw, ("blank_mark",) if text else ())
     repairs: list[str] = []

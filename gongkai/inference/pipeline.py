@@ -49,7 +49,7 @@ def extract_with_evidence(data: bytes, where: str | None) -> tuple[Report, Table
         report.warnings.append("OCR used")
     report.agency, report.year = find_agency_and_year(doc.text)
     report.sections = find_sections(doc.text)
-    read = read_tables(doc.text, report)
+    read = read_tables(doc.text, report, grid=doc.structured_tables > 0)
     report.warnings.extend(read.warnings)
     _decide_version(report, read, doc)
     _apply_confidence(report, read, doc)
@@ -99,15 +99,24 @@ def _decide_version(report: Report, read: TableRead, doc: Document) -> None:
         elif "〔2021〕30号" in doc.text or read.found.get("requests"):
             version = "2021"
     report.format_version = version
+    if version == "2021" and read.found.get("requests_2019_row"):
+        report.warnings.append("表三 prints the single （六）其他处理 row of the 2019 template")
 
 
-def applicable(path: str, version: str) -> bool:
-    """Whether the template ``version`` has this cell at all."""
-    if version == "2019":
-        if path.startswith("proactive."):
-            return False
-        return not any(path.startswith(f"requests.{k}.") for k in
-                       ("other_overdue_correction", "other_overdue_fee", "other_other"))
+SINGLE_OTHER_ROW_KEYS = ("other_overdue_correction", "other_overdue_fee", "other_other")
+
+
+def applicable(path: str, version: str, single_other_row: bool | None = None) -> bool:
+    """Whether the report's template has this cell at all.
+
+    ``single_other_row``: 表三 prints the one （六）其他处理 row of 2019 (some 2021-template
+    reports keep it too); by default it follows ``version``.
+    """
+    if version == "2019" and path.startswith("proactive."):
+        return False
+    single = version == "2019" if single_other_row is None else single_other_row
+    if single:
+        return not any(path.startswith(f"requests.{k}.") for k in SINGLE_OTHER_ROW_KEYS)
     return not path.startswith("requests.other_processing.")
 
 
@@ -118,7 +127,7 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
     scores: list[float] = []
     missing: list[str] = []
     for path, cell in report.table_cells():
-        if not applicable(path, report.format_version):
+        if not applicable(path, report.format_version, read.found.get("requests_2019_row")):
             if cell.value is None:
                 cell.confidence = NOT_APPLICABLE_CONFIDENCE
             continue

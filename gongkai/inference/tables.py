@@ -16,6 +16,7 @@ from gongkai.inference.align import (
     RowObservation,
     SlotValue,
     align_rows,
+    assign_by_columns,
     assign_slots,
     choose_joint,
     group_rows,
@@ -23,6 +24,7 @@ from gongkai.inference.align import (
 )
 from gongkai.inference.labels import LabelMatch, LabelMatcher
 from gongkai.inference.layout import Token, TokenStream, tokenize
+from gongkai.inference.numbers import normalize_label
 from gongkai.report import Cell, Report
 
 # How far before a table's first row its heading may stand (characters).
@@ -156,7 +158,25 @@ def _appeal_group_ok(values: Sequence[int | float | None]) -> bool:
     return all(v is not None for v in values) and sum(values[:4]) == values[4]  # type: ignore[arg-type]
 
 
-def read_requests(text: str, region: tuple[int, int], report: Report, read: TableRead) -> None:
+def header_columns(tokens: Sequence[Token], labels: dict[str, str], keys: Sequence[str]) -> list[int] | None:
+    """Cell index of each column header (自然人 … 总计), when every one is printed left to right."""
+    wanted = {normalize_label(label): key for key, label in labels.items()}
+    found: dict[str, int] = {}
+    for tok in tokens:
+        if tok.kind != "label":
+            continue
+        key = wanted.get(normalize_label(tok.text))
+        if key is not None and key not in found:
+            found[key] = tok.col
+        if len(found) == len(keys):
+            break
+    cols = [found.get(k, -1) for k in keys]
+    if -1 in cols or any(a >= b for a, b in zip(cols, cols[1:])):
+        return None
+    return cols
+
+
+def read_requests(text: str, region: tuple[int, int], report: Report, read: TableRead, grid: bool = False) -> None:
     stream = tokenize(text, *region)
     read.layouts.update(stream.layouts)
     rows = group_rows(stream.tokens)
@@ -171,8 +191,14 @@ def read_requests(text: str, region: tuple[int, int], report: Report, read: Tabl
     slots_by_row: dict[str, list[SlotValue]] = {}
     ambiguous: dict[str, list[list[int]]] = {}
     matches: dict[str, LabelMatch | None] = {}
+    columns = header_columns(stream.tokens, T.REQUEST_COLUMN_LABELS, T.REQUEST_COLUMNS) if grid else None
     for index, (row, match) in sorted(aligned.items()):
         key = T.REQUEST_ROWS[index].key
+        by_column = assign_by_columns(row, columns) if columns else None
+        if by_column is not None:
+            slots_by_row[key] = by_column
+            matches[key] = match
+            continue
         slots, candidates = assign_slots(row, REQUEST_WIDTH, _request_row_ok)
         slots_by_row[key] = slots
         matches[key] = match
@@ -232,7 +258,7 @@ def _resolve_request_runs(slots_by_row: dict[str, list[SlotValue]], ambiguous: d
             slot.value = value
 
 
-def read_appeals(text: str, region: tuple[int, int], report: Report, read: TableRead) -> None:
+def read_appeals(text: str, region: tuple[int, int], report: Report, read: TableRead, grid: bool = False) -> None:
     stream = tokenize(text, *region)
     read.layouts.update(stream.layouts)
     tokens = stream.tokens
@@ -250,6 +276,10 @@ def read_appeals(text: str, region: tuple[int, int], report: Report, read: Table
         data.append(tok)
     row = RowObservation(values=data)
     slots, candidates = assign_slots(row, APPEAL_WIDTH, _appeal_runs_ok)
+    if grid and data and len(data) <= APPEAL_WIDTH and data[0].line == data[-1].line and not row.runs:
+        # A markup grid prints the data row cell by cell; missing cells at its end are blank ones.
+        for slot in slots:
+            slot.method = "grid"
     if len(candidates) > 1:
         best = max(candidates, key=run_prior)
         for slot, value in zip(slots, best):
@@ -372,8 +402,12 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
                     ev.row_ok = ok
 
 
-def read_tables(text: str, report: Report) -> TableRead:
-    """Fill ``report``'s 表二/三/四 cells from ``text``; return the evidence for confidence."""
+def read_tables(text: str, report: Report, grid: bool = False) -> TableRead:
+    """Fill ``report``'s 表二/三/四 cells from ``text``; return the evidence for confidence.
+
+    ``grid``: the tables came from markup (HTML, .docx), so a cell's index in its line is its
+    column and blank cells can be placed under their headers exactly.
+    """
     read = TableRead()
     regions = find_regions(text)
     if regions.t2:
@@ -381,11 +415,11 @@ def read_tables(text: str, report: Report) -> TableRead:
     else:
         read.warnings.append("表二 (主动公开政府信息情况) not found")
     if regions.t3:
-        read_requests(text, regions.t3, report, read)
+        read_requests(text, regions.t3, report, read, grid)
     else:
         read.warnings.append("表三 (收到和处理政府信息公开申请情况) not found")
     if regions.t4:
-        read_appeals(text, regions.t4, report, read)
+        read_appeals(text, regions.t4, report, read, grid)
     else:
         read.warnings.append("表四 (行政复议、行政诉讼情况) not found")
     mark_arithmetic(report, read)
