@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from gongkai.inference.labels import LabelMatch, LabelMatcher
 from gongkai.inference.layout import Token
+from gongkai.inference.numbers import digits_of
 
 # How an unlabelled row of values scores against any template row (it fits by position only).
 UNLABELLED_SCORE = 0.35
@@ -73,7 +74,8 @@ def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
         values = current.values
         # Line-structured layouts (tabs, pipes, spaced columns) print a row per line: values on a
         # new line after a full line of values are the next row, even if its label was lost.
-        if len(values) > 1 and tok.line != values[-1].line and values[0].line == values[-1].line:
+        if (len(values) > 1 and tok.line != values[-1].line
+                and all(v.gap == 0 and not v.inferred for v in values[1:])):
             rows.append(current)
             current = RowObservation()
         current.values.append(tok)
@@ -226,8 +228,7 @@ def _assign_runs(
 ) -> tuple[list[SlotValue], list[list[int]]]:
     """A row whose digits ran together: enumerate the cuts that make the arithmetic hold."""
     fixed = [t for t in values if t.kind in ("number", "run")]
-    digits = "".join(t.text for t in fixed if t.number is not None and t.number.value is not None)
-    digits = "".join(ch for ch in digits if ch.isdigit())
+    digits = digits_of("".join(t.text for t in fixed if t.number is not None and t.number.value is not None))
     # Separately printed numbers are kept whole; only the runs are cut.
     if len(fixed) == 1:
         candidates = split_run(digits, width, check)
@@ -270,7 +271,7 @@ def _split_mixed(
 ) -> list[list[int]]:
     pieces: list[list[list[int]]] = []
     for t in fixed:
-        text = "".join(ch for ch in t.text if ch.isdigit())
+        text = digits_of(t.text)
         if t.kind == "number" and t.number is not None and isinstance(t.number.value, int):
             pieces.append([[t.number.value]])
         else:

@@ -20,7 +20,7 @@ from gongkai.inference.tables import Evidence
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "confidence.json"
 
-LABEL_KINDS = ("exact", "suffix", "fuzzy", "order")
+LABEL_KINDS = ("exact", "suffix", "prefix", "group", "fuzzy", "order")
 SLOT_METHODS = ("count", "position", "padded", "grid", "run_unique", "run_ambiguous", "run_short", "order")
 REPAIRS = ("fullwidth", "ocr_letter", "thousands", "unit", "blank_mark")
 LAYOUT_FLAGS = ("tsv", "tab_cells", "pipe", "spaced", "line", "blank_lines")

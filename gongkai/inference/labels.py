@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,12 +10,18 @@ from typing import Literal
 
 from gongkai.inference.numbers import normalize_label
 
-MatchHow = Literal["exact", "suffix", "fuzzy"]
+MatchHow = Literal["exact", "suffix", "prefix", "group", "fuzzy"]
 
 # Score of each way a label can match (before calibration; see gongkai.inference.confidence).
 EXACT_SCORE = 1.0
 SUFFIX_SCORE = 0.95
 SHORT_SUFFIX_SCORE = 0.8  # the label ends with a 2-character spelling such as 总计 / 其他
+# A label wrapped onto the next line: its first line is a prefix of the template label.
+PREFIX_MIN_CHARS = 4
+PREFIX_BASE_SCORE = 0.75
+PREFIX_LENGTH_WEIGHT = 0.2
+# "（三）不予公开 | 1." — a bare sub-row number after its group's label.
+GROUP_NUMBER_SCORE = 0.9
 # Fuzzy: Dice coefficient of character bigrams; below this it is no match.
 FUZZY_MIN_DICE = 0.62
 FUZZY_SCALE = 0.9
@@ -30,6 +37,10 @@ class LabelMatch:
     how: MatchHow
 
 
+# A sub-row number, possibly with the first characters of its label ("1." / "1.申").
+_NUMBERED_RE = re.compile(r"^([0-9]{1,2})\s*[.．、]?\s*(.{0,3})$")
+
+
 def _bigrams(s: str) -> frozenset[str]:
     return frozenset(s[i: i + 2] for i in range(len(s) - 1)) if len(s) > 1 else frozenset({s})
 
@@ -41,8 +52,11 @@ class LabelMatcher:
     as the printed label (numbering, punctuation, spaces and OCR confusions removed).
     """
 
-    def __init__(self, spellings: Sequence[Sequence[str]]) -> None:
+    def __init__(self, spellings: Sequence[Sequence[str]], groups: dict[str, Sequence[int]] | None = None) -> None:
+        # Group label (normalised) -> its sub-rows in order, for labels printed as "group | N.".
+        self._groups = {normalize_label(g): list(rows) for g, rows in (groups or {}).items()}
         self._exact: dict[str, int] = {}
+        self._spellings = [[normalize_label(name) for name in names] for names in spellings]
         suffixes: list[tuple[str, int]] = []
         self._grams: list[tuple[frozenset[str], int, int]] = []
         for index, names in enumerate(spellings):
@@ -66,6 +80,11 @@ class LabelMatcher:
             if norm.endswith(spelling):
                 score = SHORT_SUFFIX_SCORE if len(spelling) < SHORT_SPELLING else SUFFIX_SCORE
                 return LabelMatch(index, score, "suffix")
+        if len(norm) >= PREFIX_MIN_CHARS:
+            for spelling, index in self._suffixes:
+                if len(spelling) > len(norm) and spelling.startswith(norm):
+                    score = PREFIX_BASE_SCORE + PREFIX_LENGTH_WEIGHT * len(norm) / len(spelling)
+                    return LabelMatch(index, score, "prefix")
         if len(norm) < 3 or len(norm) > 80:
             return None
         grams = _bigrams(norm)
@@ -80,6 +99,17 @@ class LabelMatcher:
 
     def match_parts(self, parts: Sequence[str]) -> LabelMatch | None:
         """Best match over the last one, two or three label cells joined (wrapped labels)."""
+        if len(parts) >= 2 and self._groups:
+            numbered = _NUMBERED_RE.match(parts[-1].strip())
+            if numbered:
+                group = normalize_label(parts[-2])
+                n = int(numbered.group(1))
+                rest = normalize_label(numbered.group(2))
+                for name, rows in self._groups.items():
+                    if group.endswith(name) and 1 <= n <= len(rows):
+                        row = rows[n - 1]
+                        if any(spelling.startswith(rest) for spelling in self._spellings[row]):
+                            return LabelMatch(row, GROUP_NUMBER_SCORE, "group")
         best: LabelMatch | None = None
         for k in range(1, min(MAX_LABEL_PARTS, len(parts)) + 1):
             hit = self.match("".join(parts[-k:]))

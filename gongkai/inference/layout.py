@@ -23,6 +23,8 @@ TokenKind = Literal["label", "number", "empty", "run"]
 TAB_CELLS_MIN_SHARE = 0.8
 # Blank-line layouts: most empty cells one gap can stand for (guards against section breaks).
 MAX_INFERRED_EMPTIES = 20
+# A gap is "common" when it occurs at least this share as often as the commonest one.
+COMMON_GAP_SHARE = 0.25
 # A cell with sentence punctuation and at least this many characters is prose, not a label.
 PROSE_MIN_CHARS = 25
 
@@ -30,9 +32,12 @@ _PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\
 _SPACE_COLUMNS_RE = re.compile(r"(?:[ \xa0]{2,}|\u3000+)")
 _BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Digits (possibly a decimal, possibly space-separated numbers) inside a mixed cell.
-_NUMBER_AREA_RE = re.compile(r"[0-9０-９][0-9０-９,，.．]*(?:[ \xa0\u3000]+[0-9０-９][0-9０-９,，.．]*)*")
+# OCR letters for digits (O, l, 〇) count inside an area only next to a real digit.
+_AREA_CHAR = r"[0-9０-９OolI〇,，.．]"
+_AREA_START = r"(?:[0-9０-９]|[OolI〇](?=[0-9０-９OolI〇]*[0-9０-９]))"
+_NUMBER_AREA_RE = re.compile(_AREA_START + _AREA_CHAR + r"*(?:[ \xa0\u3000]+" + _AREA_START + _AREA_CHAR + r"*)*")
 # "2.其他…" / "3、要求…": a digit that numbers the label after it, not a value.
-_LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][\u4e00-\u9fff“\"]")
+_LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][ \u3000]*(?:[\u4e00-\u9fff“\"]|$)")
 _PROSE_MARKS = ("。", "；", "！", "？")
 
 
@@ -231,12 +236,13 @@ def _infer_blank_line_empties(stream: TokenStream) -> None:
     than that stands for empty cells, one per extra ``u`` newlines.
     """
     tokens = stream.tokens
-    # The commonest gap between consecutive cells is the cell separator; header rows count too,
-    # since a table's data may hold too few numbers to tell (表四 of a sparse report).
+    # The cell separator is the smallest common gap between consecutive cells (header rows count
+    # too: a sparse 表四 has too few numbers to tell); row ends add to it.
     cell_gaps = Counter(t.gap for t in tokens[1:] if t.gap > 0)
     if not cell_gaps:
         return
-    unit = cell_gaps.most_common(1)[0][0]
+    top = cell_gaps.most_common(1)[0][1]
+    unit = min(g for g, n in cell_gaps.items() if n >= COMMON_GAP_SHARE * top)
     if unit < 2:
         return
     row_gaps = Counter(t.gap for p, t in zip(tokens, tokens[1:]) if p.kind == "number" and t.kind == "label")
@@ -245,7 +251,7 @@ def _infer_blank_line_empties(stream: TokenStream) -> None:
     for i, tok in enumerate(tokens):
         if i > 0 and tok.gap > unit:
             prev = tokens[i - 1]
-            boundary = tok.kind == "label" or prev.kind == "label"
+            boundary = tok.kind == "label"  # the gap ends a row (a row's label opens it)
             extra = tok.gap - unit - (row_extra if boundary else 0)
             count = min(MAX_INFERRED_EMPTIES, max(0, round(extra / unit)))
             for _ in range(count):

@@ -71,12 +71,17 @@ def parse_number(raw: str) -> ParsedNumber | None:
     return ParsedNumber(value, raw, tuple(repairs))
 
 
+def digits_of(text: str) -> str:
+    """The digit string a run prints, leading zeros kept (``O0l`` → ``001``): for cutting runs."""
+    return "".join(ch for ch in text.translate(FULLWIDTH_DIGITS).translate(OCR_DIGIT_LETTERS) if ch.isdigit())
+
+
 # ---------------------------------------------------------------- labels
 # Characters OCR confuses in template labels, mapped to one canonical character so that a
 # label compares equal however it was misread. Each pair is (misread, canonical).
 OCR_LABEL_CONFUSIONS: tuple[tuple[str, str], ...] = (
     ("台", "合"), ("废", "度"), ("甲", "申"), ("攻", "政"), ("言", "信"), ("末", "未"), ("已", "己"),
-    ("巳", "己"), ("兔", "免"), ("枳", "积"), ("杈", "权"), ("裁", "载"),
+    ("巳", "己"), ("兔", "免"), ("枳", "积"), ("杈", "权"), ("裁", "载"), ("入", "人"),
 )
 _CONFUSION_TABLE = str.maketrans({a: b for a, b in OCR_LABEL_CONFUSIONS})
 _LABEL_NUMBERING_RE = re.compile(

@@ -40,9 +40,13 @@ _AFTER_TABLES_RE = re.compile(
     r"(?:^|\n|\s)(?:#+\s*)?(?:五|5)\s*[、.．]?\s*(?:政府信息公开工作)?存在的主要问题|存在的主要问题及改进"
 )
 _T4_HEADING_RE = re.compile(r"行政复议[、和及]\s*(?:提起)?行政诉讼情况|行政复议、行政诉讼")
-_T3_HEADING_RE = re.compile(r"收到和处理政府信息公开申请情况")
+# 表三's heading or, if OCR garbled it, the first words of its header.
+_T3_HEADING_RE = re.compile(r"收到和处理政府信息公开|申请人情况|勾稽关系")
 
-REQUEST_MATCHER = LabelMatcher([row.spellings for row in T.REQUEST_ROWS])
+REQUEST_MATCHER = LabelMatcher(
+    [row.spellings for row in T.REQUEST_ROWS],
+    groups={g: [i for i, r in enumerate(T.REQUEST_ROWS) if r.group == g] for g in T.REQUEST_GROUP_LABELS[1:]},
+)
 PROACTIVE_MATCHER = LabelMatcher([row.spellings for row in T.PROACTIVE_ROWS_2021])
 PROACTIVE_2019_MATCHER = LabelMatcher([(label,) for label, _ in T.PROACTIVE_ROWS_2019])
 
@@ -99,8 +103,8 @@ def find_regions(text: str) -> Regions:
     else:
         t4_start = end_all
     if t3_anchor is not None:
-        head3 = _last_match(_T3_HEADING_RE, text, max(0, t3_anchor - HEADING_LOOKBACK), t3_anchor)
-        t3_start = head3 if head3 is not None else _line_start(text, t3_anchor)
+        head3 = _T3_HEADING_RE.search(text, max(0, t3_anchor - HEADING_LOOKBACK), t3_anchor)
+        t3_start = _line_start(text, head3.start()) if head3 else _line_start(text, t3_anchor)
         t3 = (t3_start, max(t4_start, t3_anchor))
     t2_end = t3[0] if t3 else t4_start
     t2_match = _T2_ANCHOR_RE.search(text, 0, t2_end)
@@ -191,10 +195,16 @@ def read_requests(text: str, region: tuple[int, int], report: Report, read: Tabl
     slots_by_row: dict[str, list[SlotValue]] = {}
     ambiguous: dict[str, list[list[int]]] = {}
     matches: dict[str, LabelMatch | None] = {}
-    columns = header_columns(stream.tokens, T.REQUEST_COLUMN_LABELS, T.REQUEST_COLUMNS) if grid else None
+    columns = header_columns(stream.tokens, T.REQUEST_COLUMN_LABELS, T.REQUEST_COLUMNS)
     for index, (row, match) in sorted(aligned.items()):
         key = T.REQUEST_ROWS[index].key
-        by_column = assign_by_columns(row, columns) if columns else None
+        # Markup grids place every value under its header; text tables only when blank cells
+        # leave the count short (ragged text tables shift whole rows, so counts come first there).
+        by_column = (
+            assign_by_columns(row, columns)
+            if columns and (grid or (row.numbers < REQUEST_WIDTH and not row.runs))
+            else None
+        )
         if by_column is not None:
             slots_by_row[key] = by_column
             matches[key] = match

@@ -1,0 +1,1 @@
+"""Generating training and test data, and fitting the models shipped with gongkai."""

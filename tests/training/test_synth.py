@@ -1,0 +1,365 @@
+"""The report generator: consistent numbers, every layout printing them exactly, value-safe noise."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import time
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gongkai.inference.template import (
+    APPEAL_COLUMNS,
+    APPEAL_GROUPS,
+    PROACTIVE_ROWS_2019,
+    REQUEST_COLUMNS,
+)
+from gongkai.training.synth import (
+    LAYOUTS,
+    MEDIA_TYPES,
+    OCR_CONFUSIONS,
+    SPACE_BLANK_MARKS,
+    TABLE_PATHS,
+    TEXT_LAYOUTS,
+    SynthReport,
+    add_ocr_noise,
+    format_value,
+    generate,
+    random_values,
+    render,
+    render_blank_lines,
+    render_flattened,
+    render_markdown,
+    render_space_aligned,
+    render_tab_cells,
+    render_tsv,
+    request_rows,
+)
+
+APPLICANTS = REQUEST_COLUMNS[:-1]
+ONLY_2021 = ("other_overdue_correction", "other_overdue_fee", "other_other")
+SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+TEMPLATE = st.sampled_from(("2021", "2019"))
+# Layouts whose printed 表三 keeps every number as its own token.
+SEPARATED_TEXT_LAYOUTS = tuple(name for name in TEXT_LAYOUTS if name != "flattened")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_PAGE_LINE = re.compile(r"^\s*(?:[-—]\s*\d+\s*[-—]|第\s*\d+\s*页)\s*$", re.MULTILINE)
+# A value token: not glued to a CJK character ("数据1") and not a label number ("1.属于", "2、").
+_VALUE_TOKEN = re.compile(r"(?<![\u4e00-\u9fff\d.])\d+(?:\.\d+)?(?![\d.．、])")
+_LABEL_PUNCT = re.compile(r"[\s（）()，,、“”\"：:.．|#]|<br>")
+
+
+# ---------------------------------------------------------------- helpers
+def identity_violations(gold: dict[str, int | float | None], template: str) -> list[str]:
+    """Every template identity that does not hold (independent of the generator's own code)."""
+    rows = [r.key for r in request_rows(template)]
+    outcomes = [k for k in rows if k not in ("new_received", "carried_over", "total", "carried_forward")]
+
+    def cell(row: str, col: str) -> int | float:
+        value = gold[f"requests.{row}.{col}"]
+        assert value is not None, f"requests.{row}.{col} is blank"
+        return value
+
+    bad = []
+    for row in rows:
+        if sum(cell(row, c) for c in APPLICANTS) != cell(row, "total"):
+            bad.append(f"row_sum {row}")
+    for col in REQUEST_COLUMNS:
+        if sum(cell(k, col) for k in outcomes) != cell("total", col):
+            bad.append(f"outcome_sum {col}")
+        received = cell("new_received", col) + cell("carried_over", col)
+        if received != cell("total", col) + cell("carried_forward", col):
+            bad.append(f"balance {col}")
+        if any(cell(k, col) < 0 for k in rows):
+            bad.append(f"negative {col}")
+    for group in APPEAL_GROUPS:
+        parts = [gold[f"appeals.{group}.{c}"] for c in APPEAL_COLUMNS]
+        assert None not in parts
+        if sum(parts[:-1]) != parts[-1]:  # type: ignore[arg-type]
+            bad.append(f"appeals {group}")
+    return bad
+
+
+def table3_region(text: str) -> str:
+    start = text.index("收到和处理政府信息公开申请情况")
+    return text[start:text.index("行政复议", start)]
+
+
+def expected_table3(gold: dict[str, int | float | None], template: str) -> list[str]:
+    rows = request_rows(template)
+    return [format_value(gold[f"requests.{r.key}.{c}"]) for r in rows for c in REQUEST_COLUMNS]
+
+
+def value_tokens(region: str) -> list[str]:
+    return _VALUE_TOKEN.findall(_PAGE_LINE.sub("", region))
+
+
+def normalised_numbers(text: str) -> Counter[str]:
+    """Numbers in the text read back with a tiny local normaliser (full-width, O, l, commas)."""
+    plain = text.translate(_FULLWIDTH).replace("O", "0").replace("l", "1").replace(",", "")
+    return Counter(re.findall(r"\d+(?:\.\d+)?", plain))
+
+
+def label_text(text: str, layout: str) -> str:
+    """The text with whitespace and punctuation gone (and, for space columns, the value cells)."""
+    if layout == "space_aligned":
+        cells = [c for line in text.splitlines() for c in re.split(r"\s{2,}", line.strip())]
+        text = "".join(c for c in cells if not re.fullmatch(r"[\d.,—/-]*", c))
+    return _LABEL_PUNCT.sub("", text)
+
+
+def one(layout: str, seed: int, *, template: str = "2021", blank_rate: float = 0.0,
+        noise: float = 0.0) -> SynthReport:
+    rng = random.Random(seed)
+    return render(random_values(rng, template=template, blank_rate=blank_rate), layout, rng, noise)
+
+
+# ---------------------------------------------------------------- values
+@given(seed=SEEDS, template=TEMPLATE)
+@settings(max_examples=150, deadline=None)
+def test_random_values_satisfy_every_identity(seed: int, template: str) -> None:
+    values = random_values(random.Random(seed), template=template)
+    assert identity_violations(values, template) == []
+
+
+@given(seed=SEEDS, template=TEMPLATE)
+@settings(max_examples=60, deadline=None)
+def test_template_cells_are_present_or_absent(seed: int, template: str) -> None:
+    values = random_values(random.Random(seed), template=template)
+    for path in TABLE_PATHS:
+        if template == "2021":
+            absent = path.startswith("requests.other_processing.")
+        else:
+            absent = path.startswith("proactive.") or path.split(".")[1] in ONLY_2021
+        assert (values[path] is None) == absent, path
+    extra = {k for k in values if k not in TABLE_PATHS}
+    if template == "2019":
+        assert extra == {f"proactive_2019.{row}.{col}" for row, cols in PROACTIVE_ROWS_2019 for col in cols}
+    else:
+        assert extra == set()
+
+
+def test_values_mix_sparse_and_busy_reports() -> None:
+    totals = [random_values(random.Random(s))["requests.new_received.total"] for s in range(300)]
+    assert sum(1 for t in totals if t == 0) > 60
+    assert max(t for t in totals if t is not None) >= 1000
+    fees = [random_values(random.Random(s))["proactive.fees_wan_yuan"] for s in range(300)]
+    decimals = [f for f in fees if isinstance(f, float)]
+    assert decimals and all(len(format_value(f).split(".")[1]) <= 4 for f in decimals)
+
+
+def test_blank_rate_blanks_cells_after_drawing() -> None:
+    assert all(v is None for v in random_values(random.Random(1), blank_rate=1.0).values())
+    values = random_values(random.Random(1), blank_rate=0.3)
+    filled = sum(v is not None for v in values.values())
+    assert 0 < filled < len(values)
+
+
+# ---------------------------------------------------------------- reports
+@pytest.mark.parametrize("layout", LAYOUTS)
+@given(seed=SEEDS)
+@settings(max_examples=8, deadline=None)
+def test_every_layout_carries_consistent_gold(layout: str, seed: int) -> None:
+    for report in generate(3, seed=seed, layouts=(layout,), template_mix=0.5):
+        assert report.layout == layout and report.media_type == MEDIA_TYPES[layout]
+        assert list(report.gold) == list(TABLE_PATHS)
+        assert identity_violations(report.gold, report.format_version) == []
+        assert (report.text is None) == (layout in ("html", "docx")) != (report.data is None)
+        assert (report.format_version == "2019") == bool(report.proactive_2019)
+        assert 2019 <= report.year <= 2025 and report.agency
+
+
+@pytest.mark.parametrize("layout", TEXT_LAYOUTS)
+@pytest.mark.parametrize("template", ["2021", "2019"])
+def test_text_has_title_period_and_every_row_label(layout: str, template: str) -> None:
+    for seed in range(12):
+        report = one(layout, seed, template=template)
+        text = report.text or ""
+        assert f"{report.agency}{report.year}年" in text
+        assert f"{report.year}年1月1日" in text.replace("\n", "")  # space_aligned wraps prose
+        assert "三、收到和处理政府信息公开申请情况" in text
+        flat = label_text(text, layout)
+        for row in request_rows(template):
+            assert _LABEL_PUNCT.sub("", row.label) in flat, (seed, row.key)
+
+
+@pytest.mark.parametrize("layout", SEPARATED_TEXT_LAYOUTS)
+@pytest.mark.parametrize("template", ["2021", "2019"])
+def test_table3_prints_exactly_the_gold_in_order(layout: str, template: str) -> None:
+    for seed in range(25):
+        report = one(layout, seed, template=template)
+        assert value_tokens(table3_region(report.text or "")) == expected_table3(report.gold, template), seed
+
+
+def test_flattened_table3_is_the_gold_run_together() -> None:
+    for seed in range(25):
+        report = one("flattened", seed)
+        region = re.sub(r"\d(?=[.．、]\s?[\u4e00-\u9fff“])", "", table3_region(report.text or ""))
+        assert "".join(re.findall(r"\d", region)) == "".join(expected_table3(report.gold, "2021"))
+
+
+def test_space_aligned_blanks_are_marks_not_gaps() -> None:
+    for seed in range(25):
+        report = one("space_aligned", seed, blank_rate=0.3)
+        region = _PAGE_LINE.sub("", table3_region(report.text or ""))
+        cells = [c for line in region.splitlines() for c in re.split(r"\s{2,}", line.strip())]
+        tokens = [c for c in cells if re.fullmatch(r"\d+|[—/-]", c)]
+        expected = expected_table3(report.gold, "2021")
+        assert len(tokens) == len(expected)
+        for token, value in zip(tokens, expected, strict=True):
+            assert token == value or (value == "" and token in SPACE_BLANK_MARKS)
+
+
+def read_blank_lines_row(chunk: str) -> list[str]:
+    """The 7 cells after a label: each cell is its text and three newlines; an empty cell is just those."""
+    assert chunk.startswith("\n\n\n"), repr(chunk[:10])
+    rest, cells = chunk[3:], []
+    for i in range(len(REQUEST_COLUMNS)):
+        digits = re.match(r"\d*", rest)
+        assert digits is not None
+        cells.append(digits.group())
+        rest = rest[digits.end():]
+        if i < len(REQUEST_COLUMNS) - 1:
+            assert rest.startswith("\n\n\n"), repr(rest[:10])
+            rest = rest[3:]
+    assert re.fullmatch(r"\n*", rest), repr(rest[:10])
+    return cells
+
+
+def test_blank_lines_keep_an_empty_cells_place() -> None:
+    blanks = 0
+    for seed in range(30):
+        report = one("blank_lines", seed, blank_rate=0.2)
+        text = report.text or ""
+        region = table3_region(text)
+        region = region[:region.rfind("\n") + 1]
+        labels = list(re.finditer(r"(?m)^(?=[^\n]*[^\d\n]).+$", region))
+        rows = []
+        for label, after in zip(labels, labels[1:] + [None], strict=True):
+            chunk = region[label.end():after.start() if after else len(region)]
+            if re.search(r"\d", chunk) or len(chunk) >= 21:
+                rows += read_blank_lines_row(chunk)
+        assert rows == expected_table3(report.gold, "2021"), seed
+        blanks += rows.count("")
+    assert blanks > 0
+
+
+def test_html_table3_cells_and_charset() -> None:
+    import lxml.html
+
+    charsets = set()
+    for seed in range(20):
+        report = one("html", seed)
+        data = report.data or b""
+        match = re.search(rb'charset="?([A-Za-z0-9_-]+)', data)
+        assert match, "no declared charset"
+        charset = match.group(1).decode()
+        charsets.add(charset)
+        page = data.decode(charset)  # strict: the bytes really are in the declared charset
+        assert 'rowspan="8"' in page and 'colspan="5"' in page and 'colspan="10"' in page
+        tree = lxml.html.fromstring(page)
+        tables = tree.findall(".//table")
+        assert len(tables) >= 3
+        table3 = next(t for t in tables if "勾稽" in t.text_content())
+        numbers = [td.text_content().strip() for td in table3.iter("td")]
+        numbers = [n for n in numbers if re.fullmatch(r"\d+", n)]
+        assert numbers == expected_table3(report.gold, report.format_version)
+    assert charsets == {"utf-8", "gbk"}
+
+
+def test_docx_opens_with_merged_tables() -> None:
+    docx = pytest.importorskip("docx")
+    for seed in range(4):
+        report = one("docx", seed, template=("2021", "2019")[seed % 2])
+        document = docx.Document(io.BytesIO(report.data or b""))
+        assert len(document.tables) >= 3
+        table3 = document.tables[1]
+        seen: set[object] = set()  # lxml elements, kept alive so identity means the same cell
+        numbers = []
+        for row in table3.rows:
+            for cell in row.cells:
+                if cell._tc not in seen:
+                    seen.add(cell._tc)
+                    if re.fullmatch(r"\d+", cell.text):
+                        numbers.append(cell.text)
+        assert numbers == expected_table3(report.gold, report.format_version)
+        assert table3.cell(3, 0).text == table3.cell(3, 2).text  # 一、… spans three label columns
+
+
+def test_public_renderers_return_text() -> None:
+    for fn in (render_tab_cells, render_tsv, render_markdown, render_blank_lines, render_space_aligned,
+               render_flattened):
+        rng = random.Random(4)
+        assert "行政复议" in fn(random_values(rng), rng, 0.0)
+
+
+# ---------------------------------------------------------------- noise
+@pytest.mark.parametrize("layout", TEXT_LAYOUTS)
+def test_noise_never_changes_a_number(layout: str) -> None:
+    for seed in range(10):
+        text = one(layout, seed, blank_rate=0.05).text or ""
+        for region in (table3_region(text), text):
+            noisy = add_ocr_noise(region, random.Random(seed), 0.5, thousands=layout != "flattened")
+            assert noisy != region
+            assert normalised_numbers(noisy) == normalised_numbers(region)
+
+
+NOISE_ALPHABET = "0123456789.,，年月日 \t\n|" + "".join(OCR_CONFUSIONS) + "公开申请数量"
+
+
+@given(text=st.text(alphabet=NOISE_ALPHABET, max_size=80),
+       seed=SEEDS, rate=st.floats(min_value=0.0, max_value=1.0))
+@settings(max_examples=300, deadline=None)
+def test_noise_preserves_values_on_any_text(text: str, seed: int, rate: float) -> None:
+    noisy = add_ocr_noise(text, random.Random(seed), rate)
+    assert normalised_numbers(noisy) == normalised_numbers(text)
+
+
+def test_noise_uses_every_kind_of_damage() -> None:
+    text = one("tsv", 11).text or ""
+    reports = (one("tsv", s) for s in range(100))
+    busy = next(r.text or "" for r in reports if (r.gold["requests.total.total"] or 0) > 999)
+    noisy = add_ocr_noise(text + busy, random.Random(0), 0.6)
+    assert any(c in noisy for c in "０１２３４５６７８９")
+    assert "O" in noisy and "l" in noisy
+    assert re.search(r"\d,\d{3}", noisy)
+    assert any(c in noisy for c in set(OCR_CONFUSIONS.values()))
+    assert add_ocr_noise(text, random.Random(0), 0.0) == text
+
+
+def test_generated_noise_level_is_recorded() -> None:
+    levels = [r.noise for r in generate(20, seed=2, layouts=TEXT_LAYOUTS, noise=(0.0, 0.2))]
+    assert all(0.0 <= n <= 0.2 for n in levels) and len(set(levels)) > 1
+
+
+# ---------------------------------------------------------------- generate
+def test_generate_is_deterministic_per_seed() -> None:
+    kwargs = {"layouts": LAYOUTS, "noise": (0.0, 0.2), "blank_rate": 0.05}
+    first = list(generate(16, seed=5, **kwargs))  # type: ignore[arg-type]
+    assert first == list(generate(16, seed=5, **kwargs))  # type: ignore[arg-type]
+    assert [r.source_bytes for r in first] != [r.source_bytes for r in generate(16, seed=6, **kwargs)]  # type: ignore[arg-type]
+    assert first[:4] == list(generate(4, seed=5, **kwargs))  # type: ignore[arg-type]
+
+
+def test_generate_mixes_layouts_and_templates() -> None:
+    reports = list(generate(200, seed=1, layouts=TEXT_LAYOUTS, template_mix=0.3))
+    assert {r.layout for r in reports} == set(TEXT_LAYOUTS)
+    share = sum(r.format_version == "2019" for r in reports) / len(reports)
+    assert 0.15 < share < 0.45
+
+
+def test_generate_rejects_unknown_layouts() -> None:
+    with pytest.raises(ValueError):
+        list(generate(1, layouts=("pdf",)))
+    with pytest.raises(ValueError):
+        render(random_values(random.Random(0)), "pdf", random.Random(0))
+
+
+def test_text_layouts_are_fast() -> None:
+    start = time.perf_counter()
+    list(generate(100, seed=9, layouts=TEXT_LAYOUTS, noise=0.1, blank_rate=0.05))
+    assert time.perf_counter() - start < 5.0  # ~0.3 s on a laptop core; generous for CI
