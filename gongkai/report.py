@@ -203,9 +203,11 @@ class Report:
 
     def table_cells(self) -> Iterator[tuple[str, Cell]]:
         """Every template cell of 表二/三/四 with its dotted schema path."""
-        yield from self.proactive.cells("proactive")
-        yield from self.requests.cells("requests")
-        yield from self.appeals.cells("appeals")
+        for path, parts in _TABLE_PATHS:
+            obj: Any = self
+            for part in parts:
+                obj = getattr(obj, part)
+            yield path, obj
 
     def cell(self, path: str) -> Cell:
         """The cell at a dotted schema path such as ``requests.total.research``."""
@@ -247,3 +249,15 @@ class Report:
 
     def to_json(self, include_text: bool = True, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(include_text=include_text), ensure_ascii=False, indent=indent)
+
+
+def _table_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    blank = Report()
+    paths = [
+        *blank.proactive.cells("proactive"), *blank.requests.cells("requests"), *blank.appeals.cells("appeals"),
+    ]
+    return tuple((path, tuple(path.split("."))) for path, _ in paths)
+
+
+# The template's cell paths never change: computed once, walked by ``Report.table_cells``.
+_TABLE_PATHS = _table_paths()

@@ -24,9 +24,10 @@ UNLABELLED_SCORE = 0.35
 MIN_PAIR_SCORE = 0.2
 # Digit runs: the longest single number we accept, and how many splits we enumerate at most.
 MAX_NUMBER_DIGITS = 7
-MAX_RUN_CANDIDATES = 5000
+MAX_RUN_CANDIDATES = 500
+MAX_SPLIT_STEPS = 20000
 # Joint choice among ambiguous rows of a table: at most this many combinations are tried.
-MAX_JOINT_COMBINATIONS = 20000
+MAX_JOINT_COMBINATIONS = 2000
 # Flattened rows whose zeros were left blank keep only these columns (first applicant and total).
 SHORT_RUN_PLACEMENTS: tuple[tuple[int, ...], ...] = ((0, -1), (-1,))
 
@@ -108,29 +109,37 @@ def align_rows(
     n = len(rows)
     matches = [matcher.match_parts(r.label_texts) if r.labels else None for r in rows]
     fits = [value_fit(r, width) for r in rows]
-    # score[i][j]: pairing printed row i with template row j.
+    # scores[i][j]: pairing printed row i with template row j (0 where it may not pair).
+    scores: list[list[float]] = []
+    for m, fit in zip(matches, fits):
+        row = [0.0] * n_template
+        if fit > 0.0:
+            if m is None:
+                row = [UNLABELLED_SCORE * fit] * n_template
+            else:
+                row[m.index] = m.score * fit
+        scores.append([v if v > MIN_PAIR_SCORE else 0.0 for v in row])
+
     def pair(i: int, j: int) -> float:
-        if fits[i] == 0.0:
-            return 0.0
-        m = matches[i]
-        if m is None:
-            return UNLABELLED_SCORE * fits[i]
-        return m.score * fits[i] if m.index == j else 0.0
+        return scores[i][j]
 
     dp = [[0.0] * (n_template + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
-        row_dp, prev_dp = dp[i], dp[i - 1]
+        row_dp, prev_dp, row_scores = dp[i], dp[i - 1], scores[i - 1]
+        if not any(row_scores):
+            dp[i] = prev_dp[:]
+            continue
         for j in range(1, n_template + 1):
             best = prev_dp[j] if prev_dp[j] > row_dp[j - 1] else row_dp[j - 1]
-            s = pair(i - 1, j - 1)
-            if s > MIN_PAIR_SCORE and prev_dp[j - 1] + s > best:
+            s = row_scores[j - 1]
+            if s and prev_dp[j - 1] + s > best:
                 best = prev_dp[j - 1] + s
             row_dp[j] = best
     out: dict[int, tuple[RowObservation, LabelMatch | None]] = {}
     i, j = n, n_template
     while i > 0 and j > 0:
         s = pair(i - 1, j - 1)
-        if s > MIN_PAIR_SCORE and abs(dp[i][j] - (dp[i - 1][j - 1] + s)) < 1e-9:
+        if s and abs(dp[i][j] - (dp[i - 1][j - 1] + s)) < 1e-9:
             out[j - 1] = (rows[i - 1], matches[i - 1])
             i, j = i - 1, j - 1
         elif dp[i][j] == dp[i - 1][j]:
@@ -145,9 +154,11 @@ def split_run(digits: str, parts: int, check: Callable[[list[int]], bool] | None
     """All ways to cut a digit string into ``parts`` numbers (no leading zeros) passing ``check``."""
     out: list[list[int]] = []
     cut: list[int] = []
+    steps = [0]
 
     def walk(pos: int, left: int) -> None:
-        if len(out) >= MAX_RUN_CANDIDATES:
+        steps[0] += 1
+        if len(out) >= MAX_RUN_CANDIDATES or steps[0] > MAX_SPLIT_STEPS:
             return
         remaining = len(digits) - pos
         if left == 1:

@@ -56,6 +56,20 @@ def features(ev: Evidence, value_null: bool, layouts: Sequence[str]) -> list[flo
     return vec
 
 
+def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) -> float:
+    """Calibrated confidence of one cell (cells with the same evidence share one computation)."""
+    key = (ev.label_how, round(ev.label_score, 3), ev.slot_method, ev.repairs, ev.row_ok, ev.col_ok,
+           ev.structured, ev.ocr, ev.inferred_empty, value_null, layouts)
+    return _confidence_by_key(key)
+
+
+@lru_cache(maxsize=65536)
+def _confidence_by_key(key: tuple) -> float:  # type: ignore[type-arg]
+    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, null, layouts = key
+    ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred)
+    return load_model().predict(features(ev, null, layouts))
+
+
 @dataclass(frozen=True)
 class ConfidenceModel:
     intercept: float
@@ -65,11 +79,7 @@ class ConfidenceModel:
     knots_y: tuple[float, ...] = ()
 
     def predict(self, vec: Sequence[float]) -> float:
-        """Probability that the cell is right; cells with the same evidence share one computation."""
-        return self._predict_cached(tuple(vec))
-
-    @lru_cache(maxsize=4096)  # noqa: B019 - the model is immutable and lives for the process
-    def _predict_cached(self, vec: tuple[float, ...]) -> float:
+        """Probability that a cell with these features is right."""
         z = self.intercept + sum(w * x for w, x in zip(self.weights, vec))
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return _interpolate(p, self.knots_x, self.knots_y) if self.knots_x else p

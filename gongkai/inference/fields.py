@@ -43,6 +43,8 @@ _INDENT = r"^[ \t\u3000]*(?:#+[ \t]*)?"
 _TITLE_REST = r"[ \t\u3000]*(?P<title>[^\n]*)"
 _H1_RE = re.compile(_INDENT + r"(?P<num>[一二三四五六七八九十]{1,3})[、.．]" + _TITLE_REST)
 _H2_RE = re.compile(_INDENT + r"[（(][ \t]*(?P<num>[一二三四五六七八九十]{1,3})[ \t]*[）)]" + _TITLE_REST)
+# Only lines that open like a heading are looked at (fast pre-filter over the whole text).
+_HEADING_START_RE = re.compile(r"^(?=[ \t\u3000]*(?:#+[ \t]*)?[一二三四五六七八九十（(1-9])", re.MULTILINE)
 _HN_RE = re.compile(_INDENT + r"(?P<num>[1-9])[ \t]*[、.．]" + _TITLE_REST)
 _STANDARD_SECTIONS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议",
                       "存在的主要问题", "其他需要报告的事项")
@@ -133,12 +135,12 @@ def find_agency_and_year(text: str) -> tuple[Cell, Cell]:
 def find_sections(text: str) -> list[Section]:
     """Numbered headings (一、 / （一） / 1、 / ## 一、) and the text each governs."""
     found: list[tuple[int, int, str, str]] = []  # (start, level, number, heading)
-    pos = 0
-    for line in text.split("\n"):
-        start = pos
-        pos += len(line) + 1
-        if not line.strip() or "\t" in line or line.lstrip().startswith("|"):
-            continue  # blank, or a table cell
+    for candidate in _HEADING_START_RE.finditer(text):
+        start = candidate.start()
+        stop = text.find("\n", start)
+        line = text[start: stop if stop >= 0 else len(text)]
+        if "\t" in line:
+            continue  # a table cell
         for regex, level in ((_H1_RE, 1), (_H2_RE, 2), (_HN_RE, 0)):
             m = regex.match(line)
             if not m:

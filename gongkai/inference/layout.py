@@ -35,10 +35,14 @@ _BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # OCR letters for digits (O, l, 〇) count inside an area only next to a real digit.
 _AREA_CHAR = r"[0-9０-９OolI〇,，.．]"
 _AREA_START = r"(?:[0-9０-９]|[OolI〇](?=[0-9０-９OolI〇]*[0-9０-９]))"
-_NUMBER_AREA_RE = re.compile(_AREA_START + _AREA_CHAR + r"*(?:[ \xa0\u3000]+" + _AREA_START + _AREA_CHAR + r"*)*")
+_NUMBER_AREA_RE = re.compile(
+    r"(?:" + _AREA_START + _AREA_CHAR + r"*(?:[ \xa0\u3000]+" + _AREA_START + _AREA_CHAR + r"*)*"
+    + r"|(?<=[\u4e00-\u9fff])[O〇](?![A-Za-z0-9]))"  # a lone O read for 0 right after a label
+)
 # "2.其他…" / "3、要求…": a digit that numbers the label after it, not a value.
 _LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][ \u3000]*(?:[\u4e00-\u9fff“\"]|$)")
 _PROSE_MARKS = ("。", "；", "！", "？")
+_ANY_DIGIT_RE = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -141,14 +145,14 @@ def _is_prose(text: str) -> bool:
 def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> list[Token]:
     """Tokens of one cell: a number, an empty cell, a label, or label and number areas mixed."""
     raw = text[start:end]
-    content = _BR_RE.sub("", raw).strip()
+    content = (_BR_RE.sub("", raw) if "<" in raw else raw).strip()
     if not content:
         return [Token("empty", "", start, end, gap, line=line_no)]
     parsed = parse_number(content)
     if parsed is not None:
         kind: TokenKind = "empty" if parsed.blank else "number"
         return [Token(kind, content, start, end, gap, parsed, line=line_no)]
-    if _is_prose(content) or not any(ch.isdigit() for ch in content):
+    if _is_prose(content) or not _ANY_DIGIT_RE.search(content):
         return [Token("label", content, start, end, gap, line=line_no)]
     # Mixed cell: flattened text, or "行政许可 97". Split into label and number areas.
     tokens: list[Token] = []

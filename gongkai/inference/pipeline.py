@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from gongkai.errors import GongkaiError, InputTooLargeError
-from gongkai.inference.confidence import features, load_model
+from gongkai.inference.confidence import cell_confidence
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections
 from gongkai.inference.readers import read_bytes
@@ -121,8 +121,7 @@ def applicable(path: str, version: str, single_other_row: bool | None = None) ->
 
 
 def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
-    model = load_model()
-    layouts = sorted(read.layouts)
+    layouts = tuple(sorted(read.layouts))
     structured = doc.structured_tables > 0
     scores: list[float] = []
     missing: list[str] = []
@@ -139,13 +138,13 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
             continue
         ev.structured = structured
         ev.ocr = doc.ocr
-        cell.confidence = model.predict(features(ev, cell.value is None, layouts))
+        cell.confidence = cell_confidence(ev, cell.value is None, layouts)
         scores.append(cell.confidence)
     for label, row in report.proactive_2019.items():
         for column, cell in row.items():
             ev = read.evidence.get(f"proactive_2019.{label}.{column}")
             if ev is not None:
-                cell.confidence = model.predict(features(ev, cell.value is None, layouts))
+                cell.confidence = cell_confidence(ev, cell.value is None, layouts)
     if missing and report.format_version != "unknown":
         tables = sorted({p.split(".")[0] for p in missing})
         report.warnings.append(f"{len(missing)} template cells not found ({', '.join(tables)})")

@@ -29,6 +29,8 @@ from gongkai.report import Cell, Report
 
 # How far before a table's first row its heading may stand (characters).
 HEADING_LOOKBACK = 600
+# A table starts at its heading's line, unless that line runs this far back (flattened text).
+LINE_START_MAX_BACK = 80
 # 表四 values: how many value cells the data row holds.
 APPEAL_WIDTH = len(T.APPEAL_GROUPS) * len(T.APPEAL_COLUMNS)
 REQUEST_WIDTH = len(T.REQUEST_COLUMNS)
@@ -41,7 +43,7 @@ _AFTER_TABLES_RE = re.compile(
 )
 _T4_HEADING_RE = re.compile(r"行政复议[、和及]\s*(?:提起)?行政诉讼情况|行政复议、行政诉讼")
 # 表三's heading or, if OCR garbled it, the first words of its header.
-_T3_HEADING_RE = re.compile(r"收到和处理政府信息公开|申请人情况|勾稽关系")
+_T3_HEADING_RE = re.compile(r"收\s*到\s*和\s*处\s*理|申\s*请\s*[人入]\s*情\s*况|勾\s*稽\s*关\s*系")
 
 REQUEST_MATCHER = LabelMatcher(
     [row.spellings for row in T.REQUEST_ROWS],
@@ -51,7 +53,7 @@ PROACTIVE_MATCHER = LabelMatcher([row.spellings for row in T.PROACTIVE_ROWS_2021
 PROACTIVE_2019_MATCHER = LabelMatcher([(label,) for label, _ in T.PROACTIVE_ROWS_2019])
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
     """How one cell was found; the confidence model reads these fields."""
 
@@ -104,7 +106,7 @@ def find_regions(text: str) -> Regions:
         t4_start = end_all
     if t3_anchor is not None:
         head3 = _T3_HEADING_RE.search(text, max(0, t3_anchor - HEADING_LOOKBACK), t3_anchor)
-        t3_start = _line_start(text, head3.start()) if head3 else _line_start(text, t3_anchor)
+        t3_start = _near_line_start(text, head3.start() if head3 else t3_anchor)
         t3 = (t3_start, max(t4_start, t3_anchor))
     t2_end = t3[0] if t3 else t4_start
     t2_match = _T2_ANCHOR_RE.search(text, 0, t2_end)
@@ -131,14 +133,18 @@ def _last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> in
     return last
 
 
-def _line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
+def _near_line_start(text: str, pos: int) -> int:
+    """The start of ``pos``'s line, unless the line is a whole flattened document."""
+    start = text.rfind("\n", 0, pos) + 1
+    return start if pos - start <= LINE_START_MAX_BACK else pos
 
 
 # ---------------------------------------------------------------- cells
 def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: LabelMatch | None,
          label_how: str | None = None) -> None:
-    cell = report.cell(path)
+    table, row, column = (path.split(".") + [""])[:3]
+    group = getattr(report, table)
+    cell = getattr(getattr(group, row), column) if column else getattr(group, row)
     tok = slot.token
     cell.value = slot.value
     if tok is not None:

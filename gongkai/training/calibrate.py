@@ -43,9 +43,8 @@ def same_value(a: object, b: object) -> bool:
 
 def cell_samples(item: SynthReport) -> list[CellSample]:
     """Every applicable cell of one generated report, with its features and whether it is right."""
-    data = item.data if item.data is not None else (item.text or "").encode("utf-8")
     try:
-        report, read, _ = extract_with_evidence(data, f"synth-{item.layout}.txt")
+        report, read, _ = extract_with_evidence(item.source_bytes, f"synth-{item.layout}")
     except GongkaiError:
         return []
     layouts = sorted(read.layouts)
