@@ -59,6 +59,8 @@ class SlotValue:
     token: Token | None
     value: int | float | None
     method: str  # count | position | padded | grid | run_unique | run_ambiguous | run_short | order
+    # How many readings of a run of digits were possible (1: the printed cells leave no doubt).
+    alternatives: int = 1
 
 
 def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
@@ -257,7 +259,7 @@ def _assign_runs(
     if not candidates:
         return [SlotValue(None, None, "padded") for _ in range(width)], []
     token = fixed[0]
-    return [SlotValue(token, v, method) for v in candidates[0]], candidates
+    return [SlotValue(token, v, method, len(candidates)) for v in candidates[0]], candidates
 
 
 def _short_run(digits: str, width: int, check: Callable[[list[int]], bool] | None) -> list[list[int | None]]:

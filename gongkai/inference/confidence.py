@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,9 +32,11 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"slot_{m}" for m in SLOT_METHODS),
     *(f"repair_{r}" for r in REPAIRS),
     "row_ok", "row_broken", "col_ok", "col_broken",
-    "structured", "ocr", "inferred_empty", "value_null",
+    "structured", "ocr", "inferred_empty", "value_null", "log_alternatives",
     *(f"layout_{f}" for f in LAYOUT_FLAGS),
 )
+# log2 of the number of readings of a digit run, capped: 1 reading → 0, 1024+ → 1.
+MAX_LOG_ALTERNATIVES = 10.0
 
 # Used only when no fitted model ships (a fresh checkout before `gongkai train confidence`).
 FALLBACK_INTERCEPT = 1.5
@@ -51,7 +54,8 @@ def features(ev: Evidence, value_null: bool, layouts: Sequence[str]) -> list[flo
     vec.extend(float(ev.slot_method == m) for m in SLOT_METHODS)
     vec.extend(float(ev.repairs.count(r)) for r in REPAIRS)
     vec.extend([float(ev.row_ok == 1), float(ev.row_ok == 0), float(ev.col_ok == 1), float(ev.col_ok == 0)])
-    vec.extend([float(ev.structured), float(ev.ocr), float(ev.inferred_empty), float(value_null)])
+    vec.extend([float(ev.structured), float(ev.ocr), float(ev.inferred_empty), float(value_null),
+                min(math.log2(max(1, ev.alternatives)), MAX_LOG_ALTERNATIVES) / MAX_LOG_ALTERNATIVES])
     vec.extend(float(f in layouts) for f in LAYOUT_FLAGS)
     return vec
 
@@ -59,14 +63,14 @@ def features(ev: Evidence, value_null: bool, layouts: Sequence[str]) -> list[flo
 def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) -> float:
     """Calibrated confidence of one cell (cells with the same evidence share one computation)."""
     key = (ev.label_how, round(ev.label_score, 3), ev.slot_method, ev.repairs, ev.row_ok, ev.col_ok,
-           ev.structured, ev.ocr, ev.inferred_empty, value_null, layouts)
+           ev.structured, ev.ocr, ev.inferred_empty, ev.alternatives, value_null, layouts)
     return _confidence_by_key(key)
 
 
 @lru_cache(maxsize=65536)
 def _confidence_by_key(key: tuple) -> float:  # type: ignore[type-arg]
-    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, null, layouts = key
-    ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred)
+    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives, null, layouts = key
+    ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives)
     return load_model().predict(features(ev, null, layouts))
 
 
@@ -109,16 +113,24 @@ def _interpolate(x: float, xs: Sequence[float], ys: Sequence[float]) -> float:
     return ys[lo] + t * (ys[hi] - ys[lo])
 
 
+def fallback_model() -> ConfidenceModel:
+    return ConfidenceModel(FALLBACK_INTERCEPT, tuple(FALLBACK_WEIGHTS.get(name, 0.0) for name in FEATURE_NAMES))
+
+
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_PATH) -> ConfidenceModel:
-    """The shipped model; the hand-set fallback when the file is absent."""
+    """The shipped model; the hand-set fallback (with a warning) when it is absent or stale."""
     if not path.exists():
-        return ConfidenceModel(
-            FALLBACK_INTERCEPT, tuple(FALLBACK_WEIGHTS.get(name, 0.0) for name in FEATURE_NAMES)
-        )
+        return fallback_model()
     data = json.loads(path.read_text(encoding="utf-8"))
     if list(data["features"]) != list(FEATURE_NAMES):
-        raise ValueError(f"{path}: features differ from this version's; retrain with `gongkai train confidence`")
+        warnings.warn(
+            f"{path} was fitted on other features than this version computes; using uncalibrated fallback "
+            "weights until `gongkai train confidence` is run",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return fallback_model()
     return ConfidenceModel(
         float(data["intercept"]), tuple(float(w) for w in data["weights"]),
         tuple(data.get("isotonic_x", ())), tuple(data.get("isotonic_y", ())),

@@ -25,6 +25,8 @@ TAB_CELLS_MIN_SHARE = 0.8
 MAX_INFERRED_EMPTIES = 20
 # A gap is "common" when it occurs at least this share as often as the commonest one.
 COMMON_GAP_SHARE = 0.25
+# Number→number gaps needed before their commonest value is trusted as the layout's.
+MIN_GAP_EVIDENCE = 3
 # A cell with sentence punctuation and at least this many characters is prose, not a label.
 PROSE_MIN_CHARS = 25
 
@@ -66,6 +68,8 @@ class TokenStream:
     tokens: list[Token] = field(default_factory=list)
     # Which layouts produced the cells (for confidence and warnings).
     layouts: Counter[str] = field(default_factory=Counter)
+    # Blank-line spacing, when the layout separates cells by blank lines.
+    gaps: GapStats | None = None
 
 
 def _iter_lines(text: str, start: int, end: int) -> list[tuple[int, str]]:
@@ -133,7 +137,9 @@ def _line_style(line: str, tab_cells: bool) -> str:
         return "pipe"
     if "\t" in line:
         return "tab_cells" if tab_cells else "tsv"
-    if _SPACE_COLUMNS_RE.search(stripped) and any(ch.isdigit() for ch in stripped):
+    if _SPACE_COLUMNS_RE.search(stripped) and any(
+        parse_number(field) is not None for field in _SPACE_COLUMNS_RE.split(stripped)[1:]
+    ):
         return "spaced"
     return "line"
 
@@ -192,8 +198,11 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
     return tokens
 
 
-def tokenize(text: str, start: int = 0, end: int | None = None) -> TokenStream:
-    """Cells of ``text[start:end]`` in reading order, whatever the table layout."""
+def tokenize(text: str, start: int = 0, end: int | None = None, gaps: GapStats | None = None) -> TokenStream:
+    """Cells of ``text[start:end]`` in reading order, whatever the table layout.
+
+    ``gaps``: blank-line spacing measured on another table of the same document.
+    """
     end = len(text) if end is None else end
     lines = _iter_lines(text, start, end)
     tab_cells = _is_tab_cells_region(lines)
@@ -229,33 +238,57 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> TokenStream:
             for tok in _cell_tokens(text, offset + a, offset + b, gap if i == 0 else 0, line_no):
                 tok.col = i
                 tokens.append(tok)
-    _infer_blank_line_empties(stream)
+    _infer_blank_line_empties(stream, gaps)
     return stream
 
 
-def _infer_blank_line_empties(stream: TokenStream) -> None:
+@dataclass(frozen=True)
+class GapStats:
+    """Blank-line layout spacing: newlines after a cell (``unit``) and extra ones after a row."""
+
+    unit: int
+    row_extra: int
+
+
+def gap_stats(tokens: list[Token]) -> GapStats | None:
+    """The spacing of a blank-line layout, or None when blank lines do not separate cells."""
+    value_gaps = Counter(t.gap for p, t in zip(tokens, tokens[1:]) if p.kind == t.kind == "number" and t.gap > 0)
+    if value_gaps and value_gaps.most_common(1)[0][1] >= MIN_GAP_EVIDENCE and value_gaps.most_common(1)[0][0] < 2:
+        return None  # values on consecutive lines: blank lines separate rows, not cells
+    # The cell separator is the smallest common gap between consecutive cells (header rows count
+    # too); gaps of one newline are cells wrapped inside (结果\n维持), not separators.
+    cell_gaps = Counter(t.gap for t in tokens[1:] if t.gap > 1)
+    if not cell_gaps:
+        return None
+    top = cell_gaps.most_common(1)[0][1]
+    unit = min(g for g, n in cell_gaps.items() if n >= COMMON_GAP_SHARE * top)
+    row_gaps = Counter(t.gap for p, t in zip(tokens, tokens[1:]) if p.kind == "number" and t.kind == "label")
+    row_extra = max(0, row_gaps.most_common(1)[0][0] - unit) if row_gaps else 0
+    return GapStats(unit, row_extra)
+
+
+def _infer_blank_line_empties(stream: TokenStream, stats: GapStats | None) -> None:
     """Insert the empty cells that a blank-line layout prints only as extra blank lines.
 
     In that layout each cell ends with ``u`` newlines and a row with ``u + r``; a gap longer
-    than that stands for empty cells, one per extra ``u`` newlines.
+    than that stands for empty cells, one per extra ``u`` newlines. ``stats`` may come from a
+    larger table of the same document (表三), since a short one (表四) shows too few gaps.
     """
     tokens = stream.tokens
-    # The cell separator is the smallest common gap between consecutive cells (header rows count
-    # too: a sparse 表四 has too few numbers to tell); row ends add to it.
-    cell_gaps = Counter(t.gap for t in tokens[1:] if t.gap > 0)
-    if not cell_gaps:
+    stats = stats or gap_stats(tokens)
+    stream.gaps = stats
+    if stats is None or stats.unit < 2:
         return
-    top = cell_gaps.most_common(1)[0][1]
-    unit = min(g for g, n in cell_gaps.items() if n >= COMMON_GAP_SHARE * top)
-    if unit < 2:
-        return
-    row_gaps = Counter(t.gap for p, t in zip(tokens, tokens[1:]) if p.kind == "number" and t.kind == "label")
-    row_extra = max(0, row_gaps.most_common(1)[0][0] - unit) if row_gaps else 0
+    unit, row_extra = stats.unit, stats.row_extra
     out: list[Token] = []
     for i, tok in enumerate(tokens):
         if i > 0 and tok.gap > unit:
             prev = tokens[i - 1]
-            boundary = tok.kind == "label"  # the gap ends a row (a row's label opens it)
+            if row_extra % unit:
+                # Row ends add a remainder that cell gaps never have: the gap's remainder tells.
+                boundary = (tok.gap - unit) % unit == row_extra % unit
+            else:
+                boundary = tok.kind == "label"  # the gap ends a row (a row's label opens it)
             extra = tok.gap - unit - (row_extra if boundary else 0)
             count = min(MAX_INFERRED_EMPTIES, max(0, round(extra / unit)))
             for _ in range(count):

@@ -23,7 +23,7 @@ from gongkai.inference.align import (
     run_prior,
 )
 from gongkai.inference.labels import LabelMatch, LabelMatcher
-from gongkai.inference.layout import Token, TokenStream, tokenize
+from gongkai.inference.layout import GapStats, Token, TokenStream, tokenize
 from gongkai.inference.numbers import normalize_label
 from gongkai.report import Cell, Report
 
@@ -66,6 +66,7 @@ class Evidence:
     structured: bool = False
     ocr: bool = False
     inferred_empty: bool = False
+    alternatives: int = 1
 
 
 @dataclass
@@ -157,6 +158,7 @@ def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: Label
         slot_method=slot.method,
         repairs=repairs,
         inferred_empty=bool(tok is not None and tok.inferred),
+        alternatives=slot.alternatives,
     )
 
 
@@ -186,8 +188,7 @@ def header_columns(tokens: Sequence[Token], labels: dict[str, str], keys: Sequen
     return cols
 
 
-def read_requests(text: str, region: tuple[int, int], report: Report, read: TableRead, grid: bool = False) -> None:
-    stream = tokenize(text, *region)
+def read_requests(stream: TokenStream, report: Report, read: TableRead, grid: bool = False) -> None:
     read.layouts.update(stream.layouts)
     rows = group_rows(stream.tokens)
     aligned = align_rows(rows, REQUEST_MATCHER, len(T.REQUEST_ROWS), REQUEST_WIDTH)
@@ -274,8 +275,9 @@ def _resolve_request_runs(slots_by_row: dict[str, list[SlotValue]], ambiguous: d
             slot.value = value
 
 
-def read_appeals(text: str, region: tuple[int, int], report: Report, read: TableRead, grid: bool = False) -> None:
-    stream = tokenize(text, *region)
+def read_appeals(text: str, region: tuple[int, int], report: Report, read: TableRead, grid: bool = False,
+                 gaps: GapStats | None = None) -> None:
+    stream = tokenize(text, *region, gaps)
     read.layouts.update(stream.layouts)
     tokens = stream.tokens
     first_number = next((i for i, t in enumerate(tokens) if t.kind in ("number", "run")), None)
@@ -318,8 +320,9 @@ def _is_appeal_header(text: str) -> bool:
     return len(text) <= 20 and any(w in text for w in _APPEAL_HEADER_WORDS)
 
 
-def read_proactive(text: str, region: tuple[int, int], report: Report, read: TableRead) -> None:
-    stream = tokenize(text, *region)
+def read_proactive(text: str, region: tuple[int, int], report: Report, read: TableRead,
+                   gaps: GapStats | None = None) -> None:
+    stream = tokenize(text, *region, gaps)
     read.layouts.update(stream.layouts)
     segment = text[region[0]:region[1]]
     is_2019 = any(m in segment for m in T.MARKERS_2019) and not any(
@@ -426,16 +429,19 @@ def read_tables(text: str, report: Report, grid: bool = False) -> TableRead:
     """
     read = TableRead()
     regions = find_regions(text)
+    # 表三 is the largest table: its blank-line spacing (if any) holds for the other two.
+    requests_stream = tokenize(text, *regions.t3) if regions.t3 else None
+    gaps = requests_stream.gaps if requests_stream else None
     if regions.t2:
-        read_proactive(text, regions.t2, report, read)
+        read_proactive(text, regions.t2, report, read, gaps)
     else:
         read.warnings.append("表二 (主动公开政府信息情况) not found")
-    if regions.t3:
-        read_requests(text, regions.t3, report, read, grid)
+    if requests_stream is not None:
+        read_requests(requests_stream, report, read, grid)
     else:
         read.warnings.append("表三 (收到和处理政府信息公开申请情况) not found")
     if regions.t4:
-        read_appeals(text, regions.t4, report, read, grid)
+        read_appeals(text, regions.t4, report, read, grid, gaps)
     else:
         read.warnings.append("表四 (行政复议、行政诉讼情况) not found")
     mark_arithmetic(report, read)
