@@ -1,0 +1,64 @@
+"""The cell-confidence model: features, shipped weights, calibration error."""
+
+from __future__ import annotations
+
+import json
+
+from gongkai.inference.confidence import (
+    FEATURE_NAMES,
+    MODEL_PATH,
+    ConfidenceModel,
+    expected_calibration_error,
+    features,
+    load_model,
+)
+from gongkai.inference.tables import Evidence
+from gongkai.training.calibrate import fit
+from gongkai.training.calibrate import main as calibrate_main
+
+
+def test_shipped_model_matches_this_versions_features() -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURE_NAMES)
+    assert len(data["weights"]) == len(FEATURE_NAMES)
+
+
+def test_exact_counted_cell_is_surer_than_a_padded_guess() -> None:
+    model = load_model()
+    sure = Evidence(label_how="exact", label_score=1.0, slot_method="count", row_ok=1, col_ok=1)
+    guess = Evidence(label_how="order", label_score=0.0, slot_method="padded", row_ok=0, col_ok=0)
+    p_sure = model.predict(features(sure, False, ("tsv",)))
+    p_guess = model.predict(features(guess, True, ("tsv",)))
+    assert 0.0 <= p_guess < 0.5 < p_sure <= 1.0
+
+
+def test_ece_is_zero_for_perfect_calibration_and_large_for_overconfidence() -> None:
+    assert expected_calibration_error([0.8] * 10, [True] * 8 + [False] * 2) < 1e-9
+    assert expected_calibration_error([0.99] * 10, [True] * 5 + [False] * 5) > 0.4
+
+
+def test_isotonic_knots_are_applied_and_monotone() -> None:
+    model = ConfidenceModel(0.0, tuple(0.0 for _ in FEATURE_NAMES), (0.0, 0.5, 1.0), (0.1, 0.2, 0.9))
+    assert abs(model.predict([0.0] * len(FEATURE_NAMES)) - 0.2) < 1e-9  # logistic(0) = 0.5 → 0.2
+
+
+def test_fitting_on_a_few_generated_reports_writes_a_loadable_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "confidence.json"
+    assert calibrate_main(n_reports=24, seed=3, out=out) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURE_NAMES)
+    load_model.cache_clear()
+    try:
+        model = load_model(out)
+        assert 0.0 <= model.predict([0.0] * len(FEATURE_NAMES)) <= 1.0
+    finally:
+        load_model.cache_clear()
+
+
+def test_fit_reports_metrics_on_held_out_reports() -> None:
+    from gongkai.training.calibrate import collect
+
+    model, metrics = fit(collect(30, seed=11), seed=11)
+    assert 0.5 < metrics["accuracy_test"] <= 1.0
+    assert 0.0 <= metrics["ece_test"] < 0.2
+    assert len(model.weights) == len(FEATURE_NAMES)
