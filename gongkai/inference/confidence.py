@@ -18,8 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from gongkai.inference.tables import Evidence
+from gongkai.models import model_path
 
-MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "confidence.json"
+MODEL_PATH = model_path("confidence.json")
 
 LABEL_KINDS = ("exact", "suffix", "prefix", "group", "fuzzy", "order")
 SLOT_METHODS = ("count", "position", "padded", "grid", "run_unique", "run_ambiguous", "run_short", "order")

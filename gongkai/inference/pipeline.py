@@ -18,6 +18,8 @@ from gongkai.report import Report, Source
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 # Confidence of a cell that the template version does not have (its null is certain).
 NOT_APPLICABLE_CONFIDENCE = 0.99
+# Cells read in template order because no row label matched (structure lost).
+ORDER_FALLBACK_CONFIDENCE = 0.6
 # Words every disclosure report prints somewhere; without any of them it is another kind of document.
 REPORT_MARKERS = ("政府信息公开", "政务公开", "信息公开")
 
@@ -139,6 +141,10 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
         ev.structured = structured
         ev.ocr = doc.ocr
         cell.confidence = cell_confidence(ev, cell.value is None, layouts)
+        if ev.slot_method == "order":
+            # Template-order fallback: generated reports never need it, so the fitted model has not
+            # seen it; its cells get a fixed prior instead of an extrapolation.
+            cell.confidence = min(cell.confidence, ORDER_FALLBACK_CONFIDENCE)
         scores.append(cell.confidence)
     for label, row in report.proactive_2019.items():
         for column, cell in row.items():

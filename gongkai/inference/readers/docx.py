@@ -92,24 +92,10 @@ class _Body:
                     self.lines.append(line.rstrip())
 
     def _rows(self, table: etree._Element) -> list[etree._Element]:
-        rows: list[etree._Element] = []
-        for child in table:
-            name = _local(child)
-            if name == "tr":
-                rows.append(child)
-            elif name in TRANSPARENT_WRAPPERS:
-                rows.extend(self._rows(child))
-        return rows
+        return _children_named(table, "tr")
 
     def _cells(self, row: etree._Element) -> list[etree._Element]:
-        cells: list[etree._Element] = []
-        for child in row:
-            name = _local(child)
-            if name == "tc":
-                cells.append(child)
-            elif name in TRANSPARENT_WRAPPERS:
-                cells.extend(self._cells(child))
-        return cells
+        return _children_named(row, "tc")
 
     def _grid_value(self, props: etree._Element | None, name: str) -> int:
         value = self._attr(None if props is None else props.find(self._q(name)))
@@ -227,3 +213,15 @@ def read_docx(data: bytes, path: str | None = None) -> Document:
     if not text.strip():
         raise EmptyInputError("the .docx holds no text", path=path)
     return Document(text=text, media_type=DOCX, structured_tables=body.tables)
+
+
+def _children_named(parent: etree._Element, name: str) -> list[etree._Element]:
+    """Children called ``name``, looking through content controls and tracked-change wrappers."""
+    found: list[etree._Element] = []
+    for child in parent:
+        local = _local(child)
+        if local == name:
+            found.append(child)
+        elif local in TRANSPARENT_WRAPPERS:
+            found.extend(_children_named(child, name))
+    return found

@@ -1,0 +1,55 @@
+"""Locating the tables and filling the report: template versions, fallbacks, warnings."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import gongkai
+from gongkai.inference import template as T
+from gongkai.inference.tables import find_regions
+from gongkai.training.synth import random_values, render
+
+
+def test_regions_of_a_flattened_report_do_not_swallow_table_two() -> None:
+    rng = random.Random(2)
+    text = render(random_values(rng), "flattened", rng, 0.0).text or ""
+    regions = find_regions(text)
+    assert regions.t2 and regions.t3 and regions.t4
+    assert regions.t2[1] <= regions.t3[0] < regions.t4[0]
+    assert "规章" in text[regions.t2[0]:regions.t2[1]]
+
+
+def test_numbers_without_labels_are_read_in_template_order_with_a_warning() -> None:
+    values = [[i % 3, 0, 0, 0, 0, 0, i % 3] for i in range(25)]
+    rows = "\n".join("\t".join(str(v) for v in row) for row in values)
+    text = f"某某局2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n本年新收\n{rows}\n"
+    report = gongkai.extract(text)
+    assert report.format_version == "2021"
+    assert any("template order" in w for w in report.warnings)
+    assert report.requests.new_received.total.value == 0
+    assert report.requests.carried_over.natural_person.value == 1
+    assert report.requests.carried_forward.total.value == 24 % 3
+    assert report.requests.carried_over.natural_person.confidence <= 0.6
+
+
+def test_2019_template_keeps_its_own_table_two_and_single_other_row() -> None:
+    rng = random.Random(5)
+    values = random_values(rng, template="2019")
+    item = render(values, "tsv", rng, 0.0)
+    report = gongkai.extract(item.source_bytes)
+    assert report.format_version == "2019"
+    assert set(report.proactive_2019) == {label for label, _ in T.PROACTIVE_ROWS_2019}
+    assert report.proactive.licensing.value is None
+    assert report.requests.other_processing.total.value == item.gold["requests.other_processing.total"]
+    assert report.requests.other_overdue_fee.total.value is None
+
+
+def test_missing_table_four_is_warned_and_its_cells_have_no_confidence() -> None:
+    rng = random.Random(8)
+    text = render(random_values(rng), "tsv", rng, 0.0).text or ""
+    cut = text[: re.search(r"\n四、[^\n]*行政复议", text).start()]  # type: ignore[union-attr]
+    report = gongkai.extract(cut)
+    assert any("表四" in w for w in report.warnings)
+    assert report.appeals.review.total.value is None and report.appeals.review.total.confidence == 0.0
+    assert report.requests.total.total.value is not None
