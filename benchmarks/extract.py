@@ -126,6 +126,13 @@ def report_accuracy(variants: list) -> None:  # type: ignore[type-arg]
             per_layout[item.layout].append(ok)
             confs.append(cell.confidence)
             right.append(ok)
+        for row, columns in item.proactive_2019.items():  # the 2019 表二, kept as printed
+            for column, truth in columns.items():
+                got = report.proactive_2019.get(row, {}).get(column)
+                ok = same_value(got.value if got else None, truth)
+                per_layout[item.layout].append(ok)
+                confs.append(got.confidence if got else 0.0)
+                right.append(ok)
     for layout in sorted(per_layout):
         cells = per_layout[layout]
         print(f"{layout:<16} cells={len(cells):>7}  right={sum(cells) / len(cells):.4f}")

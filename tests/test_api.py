@@ -92,3 +92,8 @@ def test_old_report_without_tables_says_it_predates_the_template() -> None:
     report = gongkai.extract(text)
     assert report.format_version == "unknown"
     assert any("predates the 2019 template" in w for w in report.warnings)
+
+
+def test_a_missing_path_is_an_error_not_an_empty_report(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        gongkai.extract(str(tmp_path / "typo.txt"))

@@ -17,6 +17,7 @@ OCR_DIGIT_LETTERS = str.maketrans({"O": "0", "o": "0", "〇": "0", "l": "1", "I"
 # Cell texts that mean "nothing here" rather than zero.
 BLANK_MARKS = frozenset({"", "—", "——", "-", "－", "--", "/", "／", "无", "\\", "–", "─"})
 UNIT_SUFFIXES = ("万元", "件", "条", "起", "个", "项", "元")
+SIGNS = "-−－+＋"
 
 _NUMBER_RE = re.compile(r"^[0-9OolI〇|]+(?:,[0-9OolI〇]{3})*(?:\.[0-9OolI〇]+)?$")
 _HAS_DIGIT_RE = re.compile(r"[0-9]")
@@ -53,6 +54,11 @@ def parse_number(raw: str) -> ParsedNumber | None:
             text = text[: -len(unit)]
             repairs.append("unit")
             break
+    sign = 1
+    if len(text) > 1 and text[0] in SIGNS:
+        # 2019 表二 prints 本年增/减 as a signed change ("-5", "+3").
+        sign = -1 if text[0] in "-−－" else 1
+        text = text[1:]
     if not _NUMBER_RE.match(text):
         return None
     letters = text.translate(OCR_DIGIT_LETTERS)
@@ -68,7 +74,7 @@ def parse_number(raw: str) -> ParsedNumber | None:
         repairs.append("thousands")
         text = text.replace(",", "")
     value: int | float = float(text) if "." in text else int(text)
-    return ParsedNumber(value, raw, tuple(repairs))
+    return ParsedNumber(sign * value, raw, tuple(repairs))
 
 
 def digits_of(text: str) -> str:

@@ -18,6 +18,9 @@ from gongkai.report import Report, Source
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 # Confidence of a cell that the template version does not have (its null is certain).
 NOT_APPLICABLE_CONFIDENCE = 0.99
+# A str shorter than this, on one line, with one of these suffixes, is taken for a path.
+PATH_MAX_CHARS = 1024
+DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".doc", ".pdf", ".png", ".jpg", ".tif"})
 # Cells read in template order because no row label matched (structure lost).
 ORDER_FALLBACK_CONFIDENCE = 0.6
 # Words every disclosure report prints somewhere; without any of them it is another kind of document.
@@ -71,12 +74,19 @@ def _load(source: Source_, path: str | None) -> tuple[bytes, str | None]:
             raise InputTooLargeError(f"file is {size} bytes; the limit is {MAX_INPUT_BYTES}", path=str(p))
         data, where = p.read_bytes(), path or str(p)
     elif isinstance(source, str):
+        if _looks_like_path(source):
+            raise FileNotFoundError(f"no such file: {source!r} (to extract text, pass the report's text itself)")
         data, where = source.encode("utf-8"), path
     else:
         raise TypeError(f"extract() takes a path, bytes or text, not {type(source).__name__}")
     if len(data) > MAX_INPUT_BYTES:
         raise InputTooLargeError(f"input is {len(data)} bytes; the limit is {MAX_INPUT_BYTES}", path=where)
     return data, where
+
+
+def _looks_like_path(text: str) -> bool:
+    """A short one-line string ending in a document extension is a file name, not a report."""
+    return "\n" not in text and len(text) < PATH_MAX_CHARS and Path(text).suffix.lower() in DOCUMENT_SUFFIXES
 
 
 def _decide_version(report: Report, read: TableRead, doc: Document) -> None:

@@ -22,6 +22,8 @@ from gongkai.inference.numbers import OCR_LABEL_CONFUSIONS, normalize_label, par
         ("３．５", 3.5, "fullwidth"),
         ("12件", 12, "unit"),
         ("0.5万元", 0.5, "unit"),
+        ("-5", -5, None),
+        ("+3", 3, None),
     ],
 )
 def test_parse_number_values_and_repairs(raw: str, value: float, repair: str | None) -> None:

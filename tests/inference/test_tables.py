@@ -40,6 +40,8 @@ def test_2019_template_keeps_its_own_table_two_and_single_other_row() -> None:
     report = gongkai.extract(item.source_bytes)
     assert report.format_version == "2019"
     assert set(report.proactive_2019) == {label for label, _ in T.PROACTIVE_ROWS_2019}
+    read = {(row, col): cell.value for row, cols in report.proactive_2019.items() for col, cell in cols.items()}
+    assert read == {(row, col): v for row, cols in item.proactive_2019.items() for col, v in cols.items()}
     assert report.proactive.licensing.value is None
     assert report.requests.other_processing.total.value == item.gold["requests.other_processing.total"]
     assert report.requests.other_overdue_fee.total.value is None
