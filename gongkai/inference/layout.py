@@ -225,6 +225,12 @@ def tokenize(text: str, start: int = 0, end: int | None = None, gaps: GapStats |
             continue  # a Markdown separator row is not a line of the table
         gap = newlines + 1 if tokens else 0
         newlines = 0
+        if tab_cells and line[:1] == "\t" and line.count("\t") == 1:
+            # Fast path for the commonest line of Word exports: one cell after its tab.
+            prev_style = "tab_cells"
+            stream.layouts["tab_cells"] += 1
+            tokens.extend(_cell_tokens(text, offset + 1, offset + len(line), gap, line_no))
+            continue
         style = _line_style(line, tab_cells)
         # Word export: a header label broken over two lines ("商业\n企业") continues its cell.
         if style == "line" and prev_style == "tab_cells" and gap == 1 and tokens and tokens[-1].kind == "label":
