@@ -154,6 +154,21 @@ def align_rows(
 # ---------------------------------------------------------------- values → columns
 def split_run(digits: str, parts: int, check: Callable[[list[int]], bool] | None = None) -> list[list[int]]:
     """All ways to cut a digit string into ``parts`` numbers (no leading zeros) passing ``check``."""
+    return cut_run(digits, parts, check)[0]
+
+
+def cut_run(
+    digits: str,
+    parts: int,
+    check: Callable[[list[int]], bool] | None = None,
+    prefix_ok: Callable[[list[int], int], bool] | None = None,
+) -> tuple[list[list[int]], bool]:
+    """The cuts of a digit run, and whether the search saw them all (it stops at a budget).
+
+    ``prefix_ok(cut, digits_left)`` prunes a partial cut early (a 表四 group of five whose sum
+    is already wrong, applicants that already outgrow any 总计 the remaining digits can print),
+    which keeps long runs within the budget.
+    """
     out: list[list[int]] = []
     cut: list[int] = []
     steps = [0]
@@ -172,24 +187,23 @@ def split_run(digits: str, parts: int, check: Callable[[list[int]], bool] | None
             return
         if remaining < left or remaining > left * MAX_NUMBER_DIGITS:
             return
-        if digits[pos] == "0":
-            cut.append(0)
-            walk(pos + 1, left - 1)
-            cut.pop()
-            return
-        for length in range(1, min(MAX_NUMBER_DIGITS, remaining - left + 1) + 1):
+        longest = 1 if digits[pos] == "0" else min(MAX_NUMBER_DIGITS, remaining - left + 1)
+        for length in range(1, longest + 1):
             cut.append(int(digits[pos: pos + length]))
-            walk(pos + length, left - 1)
+            if prefix_ok is None or prefix_ok(cut, remaining - length):
+                walk(pos + length, left - 1)
             cut.pop()
 
     walk(0, parts)
-    return out
+    complete = len(out) < MAX_RUN_CANDIDATES and steps[0] <= MAX_SPLIT_STEPS
+    return out, complete
 
 
 def assign_slots(
     row: RowObservation,
     width: int,
     check: Callable[[list[int]], bool] | None = None,
+    prefix_ok: Callable[[list[int], int], bool] | None = None,
 ) -> tuple[list[SlotValue], list[list[int]]]:
     """Values of a printed row in column order; also the candidate splits if digits ran together.
 
@@ -199,7 +213,7 @@ def assign_slots(
     values = row.values
     numbers = [t for t in values if t.kind == "number"]
     if row.runs:
-        return _assign_runs(values, width, check)
+        return _assign_runs(values, width, check, prefix_ok)
     if len(numbers) == width:
         return [SlotValue(t, t.number.value if t.number else None, "count") for t in numbers], []
     slots = list(values)
@@ -237,19 +251,23 @@ def assign_by_columns(row: RowObservation, columns: Sequence[int]) -> list[SlotV
 
 
 def _assign_runs(
-    values: Sequence[Token], width: int, check: Callable[[list[int]], bool] | None
+    values: Sequence[Token],
+    width: int,
+    check: Callable[[list[int]], bool] | None,
+    prefix_ok: Callable[[list[int], int], bool] | None = None,
 ) -> tuple[list[SlotValue], list[list[int]]]:
     """A row whose digits ran together: enumerate the cuts that make the arithmetic hold."""
     fixed = [t for t in values if t.kind in ("number", "run")]
     digits = digits_of("".join(t.text for t in fixed if t.number is not None and t.number.value is not None))
     # Separately printed numbers are kept whole; only the runs are cut.
+    complete = True
     if len(fixed) == 1:
-        candidates = split_run(digits, width, check)
+        candidates, complete = cut_run(digits, width, check, prefix_ok)
         if not candidates and check is not None:
-            candidates = split_run(digits, width, None)
+            candidates, complete = cut_run(digits, width, None)
             method = "run_ambiguous"
         else:
-            method = "run_unique" if len(candidates) == 1 else "run_ambiguous"
+            method = "run_unique" if len(candidates) == 1 and complete else "run_ambiguous"
     else:
         candidates = _split_mixed(fixed, width, check)
         method = "run_unique" if len(candidates) == 1 else "run_ambiguous"
@@ -259,7 +277,9 @@ def _assign_runs(
     if not candidates:
         return [SlotValue(None, None, "padded") for _ in range(width)], []
     token = fixed[0]
-    return [SlotValue(token, v, method, len(candidates)) for v in candidates[0]], candidates
+    # An unfinished search may have missed the true cut: count it as many readings.
+    alternatives = len(candidates) if complete else max(len(candidates), MAX_RUN_CANDIDATES)
+    return [SlotValue(token, v, method, alternatives) for v in candidates[0]], candidates
 
 
 def _short_run(digits: str, width: int, check: Callable[[list[int]], bool] | None) -> list[list[int | None]]:

@@ -91,7 +91,8 @@ OCR_LABEL_CONFUSIONS: tuple[tuple[str, str], ...] = (
 )
 _CONFUSION_TABLE = str.maketrans({a: b for a, b in OCR_LABEL_CONFUSIONS})
 _LABEL_NUMBERING_RE = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十0-9]+[）)]|[0-9]{1,2}[.．、]|第[一二三四五六七八九十]+[、.])"
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十0-9]+[）)]|[0-9０-９lI]{1,2}[.．、]"
+    r"|第[一二三四五六七八九十]+[、.])"
 )
 _LABEL_DROP_RE = re.compile(r"[\s\u3000\xa0#*|:：,，、;；。.．“”\"'‘’（）()《》<>\[\]【】_\-—/]+|<br\s*/?>")
 

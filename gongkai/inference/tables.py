@@ -166,6 +166,15 @@ def _request_row_ok(values: list[int]) -> bool:
     return sum(values[:6]) == values[6]
 
 
+def _request_prefix_ok(values: list[int], digits_left: int) -> bool:
+    """Applicants so far must stay below any 总计 that the digits still unread can print."""
+    applicants = len(T.REQUEST_COLUMNS) - 1
+    if len(values) > applicants:
+        return True
+    total_digits = digits_left - (applicants - len(values))
+    return total_digits > 0 and sum(values) < 10 ** total_digits
+
+
 def _appeal_group_ok(values: Sequence[int | float | None]) -> bool:
     return all(v is not None for v in values) and sum(values[:4]) == values[4]  # type: ignore[arg-type]
 
@@ -216,7 +225,7 @@ def read_requests(stream: TokenStream, report: Report, read: TableRead, grid: bo
             slots_by_row[key] = by_column
             matches[key] = match
             continue
-        slots, candidates = assign_slots(row, REQUEST_WIDTH, _request_row_ok)
+        slots, candidates = assign_slots(row, REQUEST_WIDTH, _request_row_ok, _request_prefix_ok)
         slots_by_row[key] = slots
         matches[key] = match
         if len(candidates) > 1:
@@ -293,7 +302,7 @@ def read_appeals(text: str, region: tuple[int, int], report: Report, read: Table
             break
         data.append(tok)
     row = RowObservation(values=data)
-    slots, candidates = assign_slots(row, APPEAL_WIDTH, _appeal_runs_ok)
+    slots, candidates = assign_slots(row, APPEAL_WIDTH, _appeal_runs_ok, _appeal_groups_so_far_ok)
     if grid and data and len(data) <= APPEAL_WIDTH and data[0].line == data[-1].line and not row.runs:
         # A markup grid prints the data row cell by cell; missing cells at its end are blank ones.
         for slot in slots:
@@ -308,6 +317,12 @@ def read_appeals(text: str, region: tuple[int, int], report: Report, read: Table
             _set(report, read, f"appeals.{group}.{column}", slots[g * len(T.APPEAL_COLUMNS) + c], None, "order")
 
 
+def _appeal_groups_so_far_ok(values: list[int], digits_left: int) -> bool:
+    """Prune a partial cut of a flattened 表四 as soon as a finished group does not add up."""
+    w = len(T.APPEAL_COLUMNS)
+    return len(values) % w != 0 or sum(values[-w:-1]) == values[-1]
+
+
 def _appeal_runs_ok(values: list[int]) -> bool:
     w = len(T.APPEAL_COLUMNS)
     return all(_appeal_group_ok(values[g * w:(g + 1) * w]) for g in range(len(T.APPEAL_GROUPS)))
@@ -317,7 +332,8 @@ _APPEAL_HEADER_WORDS = ("行政复议", "行政诉讼", "复议后起诉", "直�
 
 
 def _is_appeal_header(text: str) -> bool:
-    return len(text) <= 20 and any(w in text for w in _APPEAL_HEADER_WORDS)
+    norm = normalize_label(text)  # OCR-folded, spaces and markup gone
+    return len(norm) <= 20 and any(w in norm for w in _APPEAL_HEADER_WORDS)
 
 
 def read_proactive(text: str, region: tuple[int, int], report: Report, read: TableRead,
