@@ -1,4 +1,4 @@
-"""Command line: ``gongkai extract FILE...`` (and the training commands)."""
+"""Command line: ``gongkai extract FILE...``, ``gongkai check FILE...`` and the training commands."""
 
 from __future__ import annotations
 
@@ -6,16 +6,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from gongkai.errors import GongkaiError
 from gongkai.inference import template as T
 from gongkai.inference.pipeline import extract
+from gongkai.inference.reconcile import carry_over_findings, cell_name
 from gongkai.report import Cell, Report
 
 # Cells below this confidence are flagged with "?" in the readable summary.
 LOW_CONFIDENCE = 0.5
+EXIT_FINDINGS = 1
 EXIT_INPUT_ERROR = 2
+SOURCE_LINES_SHOWN = 4
+SOURCE_LINE_MAX_CHARS = 160
+CONTEXT_CHARS = 90
 
 _ROW_LABELS_SHORT: dict[str, str] = {
     "new_received": "一、本年新收", "carried_over": "二、上年结转", "granted": "（一）予以公开",
@@ -99,6 +104,94 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return status
 
 
+def source_lines(report: Report, spans: list[list[int]], most: int = SOURCE_LINES_SHOWN) -> list[str]:
+    """The source lines holding ``spans``, each cell bracketed 【like this】."""
+    text = report.text
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for start, end in spans:
+        if 0 <= start <= end <= len(text):
+            line_start = text.rfind("\n", 0, start) + 1
+            by_line.setdefault(line_start, []).append((start, end))
+    out: list[str] = []
+    for line_start in sorted(by_line)[:most]:
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end
+        pieces, pos = [], line_start
+        for start, end in sorted(set(by_line[line_start])):
+            if start < pos:
+                continue
+            pieces += [text[pos:start], "【", text[start:end], "】"]
+            pos = end
+        pieces.append(text[pos:line_end])
+        line = "".join(pieces).replace("\t", " | ").strip()
+        out.append(line if len(line) <= SOURCE_LINE_MAX_CHARS else line[:SOURCE_LINE_MAX_CHARS] + "…")
+    if len(by_line) > most:
+        out.append(f"… {len(by_line) - most} more lines")
+    return out
+
+
+def print_findings(report: Report, findings: list[dict[str, Any]], out: TextIO) -> None:
+    out.write(f"== {report.source.path or '<input>'}  {report.agency.value or '?'} {report.year.value or '?'}  "
+              f"({report.format_version})\n")
+    shown = [f for f in findings if f["severity"] != "info"]
+    if not shown:
+        out.write("   no problems found\n\n")
+        return
+    for f in shown:
+        out.write(f"   [{f['severity']}] {f['rule']}: {f['message']}\n")
+        if f["rule"] == "cell.missing":
+            continue
+        paths = [p for p in f["cells"] if _is_cell_path(p)]
+        shown_cells = [p for p in paths if report.cell(p).value not in (0, 0.0)]
+        zeros = len(paths) - len(shown_cells)
+        values = ", ".join(f"{cell_name(p)}={_fmt(report.cell(p))}" for p in shown_cells)
+        if values or zeros:
+            out.write(f"       cells: {values}{f' (and {zeros} cells = 0)' if zeros else ''}\n")
+        suspect = f.get("suspect")
+        if suspect and report.cell(suspect).span:
+            out.write(f"       source: {context(report, report.cell(suspect).span)}\n")  # type: ignore[arg-type]
+        else:
+            for line in source_lines(report, f["spans"]):
+                out.write(f"       {line}\n")
+    out.write("\n")
+
+
+def _is_cell_path(path: str) -> bool:
+    return path.split(".")[0] in ("proactive", "requests", "appeals") and path.count(".") >= 1
+
+
+def context(report: Report, span: tuple[int, int]) -> str:
+    """The text around a cell, newlines shown as ⏎, the cell bracketed 【like this】."""
+    start, end = span
+    before = report.text[max(0, start - CONTEXT_CHARS):start]
+    after = report.text[end:end + CONTEXT_CHARS // 3]
+    flat = before + "【" + report.text[start:end].strip() + "】" + after
+    return " ".join(flat.replace("\t", " ").replace("\n", " ⏎ ").split())
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Findings per report, then across years; exit 1 when any finding is an error."""
+    reports: list[Report] = []
+    status = 0
+    for name in args.files:
+        try:
+            report = extract(Path(name))
+        except (GongkaiError, OSError) as exc:
+            sys.stderr.write(f"gongkai: {name}: {exc}\n")
+            status = EXIT_INPUT_ERROR
+            continue
+        reports.append(report)
+        print_findings(report, report.findings, sys.stdout)
+    across = carry_over_findings(reports)
+    for f in across:
+        sys.stdout.write(f"== across years: [{f['severity']}] {f['rule']}: {f['message']}\n")
+    errors = [f for r in reports for f in r.findings if f["severity"] == "error"]
+    errors += [f for f in across if f["severity"] == "error"]
+    if errors:
+        return EXIT_FINDINGS
+    return status
+
+
 def cmd_train_confidence(args: argparse.Namespace) -> int:
     from gongkai.training.calibrate import main as calibrate_main
 
@@ -114,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="summary: readable tables and warnings; json: one schema-v1 object per line")
     ex.add_argument("--no-text", action="store_true", help="leave the full text out of the JSON")
     ex.set_defaults(func=cmd_extract)
+    check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
+    check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
+                       "are also checked against each other")
+    check.set_defaults(func=cmd_check)
     train = sub.add_parser("train", help="fit a model")
     train_sub = train.add_subparsers(dest="what", required=True)
     conf = train_sub.add_parser("confidence", help="fit the cell-confidence model on generated reports")

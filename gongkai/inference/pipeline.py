@@ -11,6 +11,7 @@ from gongkai.inference.confidence import cell_confidence
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections
 from gongkai.inference.readers import read_bytes
+from gongkai.inference.reconcile import reconcile
 from gongkai.inference.tables import TableRead, read_tables
 from gongkai.report import Report, Source
 
@@ -59,6 +60,7 @@ def extract_with_evidence(data: bytes, where: str | None) -> tuple[Report, Table
     _decide_version(report, read, doc)
     _apply_confidence(report, read, doc)
     _add_pages(report, doc)
+    report.findings = reconcile(report, applicable)
     return report, read, doc
 
 

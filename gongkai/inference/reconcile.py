@@ -1,0 +1,357 @@
+"""The reconciler: where a report's numbers do not add up, or do not match what its prose says.
+
+Rules are data (``RULES``): each names the identity printed with the template and how it
+repeats (per 表三 column, per 表三 row, per 表四 group). A broken identity becomes a finding that
+names every cell in it, the expected and observed sums and the source spans; when several
+identities break, the one cell whose correction would mend them all is named as the suspect.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gongkai.inference import template as T
+from gongkai.report import Cell, Report
+
+Finding = dict[str, Any]
+
+SEVERITIES = ("error", "warning", "info")
+# Claims at least this sure, with one possible reading, raise an error when they disagree.
+CLAIM_ERROR_CONFIDENCE = 0.9
+# Below this confidence a null cell was not found at all (rather than printed blank).
+FOUND_CONFIDENCE = 1e-6
+
+OUTCOME_ROWS: tuple[str, ...] = tuple(
+    r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total", "carried_forward")
+)
+APPLICANT_COLUMNS: tuple[str, ...] = T.REQUEST_COLUMNS[:-1]
+APPEAL_PARTS: tuple[str, ...] = T.APPEAL_COLUMNS[:-1]
+
+ROW_NAMES: dict[str, str] = {
+    "new_received": "一、本年新收", "carried_over": "二、上年结转", "total": "三（七）总计",
+    "carried_forward": "四、结转下年度继续办理", "granted": "三（一）予以公开", "partially_granted": "三（二）部分公开",
+    "other_processing": "三（六）其他处理",
+}
+GROUP_NAMES: dict[str, str] = {
+    "review": "行政复议", "litigation_direct": "行政诉讼（未经复议直接起诉）",
+    "litigation_after_review": "行政诉讼（复议后起诉）",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An identity ``sum(left) == sum(right)`` and the axis it repeats along."""
+
+    id: str
+    severity: str
+    per: str  # "request_column" | "request_row" | "appeal_group"
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    summary: str  # Chinese, the identity in the words of the template
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("requests.balance", "error", "request_column", ("new_received", "carried_over"),
+         ("total", "carried_forward"), "第一项加第二项之和，等于第三项加第四项之和"),
+    Rule("requests.row_sum", "error", "request_row", APPLICANT_COLUMNS, ("total",),
+         "各类申请人数量之和等于总计"),
+    Rule("requests.outcome_sum", "error", "request_column", OUTCOME_ROWS, ("total",),
+         "三（一）至（六）各项之和等于三（七）总计"),
+    Rule("appeals.sum", "error", "appeal_group", APPEAL_PARTS, ("total",),
+         "结果维持、结果纠正、其他结果、尚未审结之和等于总计"),
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    rule: Rule
+    where: str  # Chinese: which column / row / group
+    left: tuple[str, ...]  # dotted paths
+    right: tuple[str, ...]
+
+
+def identities(rule: Rule, report: Report) -> list[Identity]:
+    """The instances of ``rule`` in this report's template (2019 keeps its single （六） row)."""
+    rows = [r.key for r in T.REQUEST_ROWS if _row_applies(r.key, report)]
+    if rule.per == "request_column":
+        out = []
+        for column in T.REQUEST_COLUMNS:
+            left = tuple(f"requests.{r}.{column}" for r in rule.left if r in rows)
+            right = tuple(f"requests.{r}.{column}" for r in rule.right)
+            out.append(Identity(rule, f"“{T.REQUEST_COLUMN_LABELS[column]}”列", left, right))
+        return out
+    if rule.per == "request_row":
+        return [
+            Identity(rule, f"“{ROW_NAMES.get(row, _row_label(row))}”行",
+                     tuple(f"requests.{row}.{c}" for c in rule.left), tuple(f"requests.{row}.{c}" for c in rule.right))
+            for row in rows
+        ]
+    if rule.per == "appeal_group":
+        return [
+            Identity(rule, f"“{GROUP_NAMES[g]}”", tuple(f"appeals.{g}.{c}" for c in rule.left),
+                     tuple(f"appeals.{g}.{c}" for c in rule.right))
+            for g in T.APPEAL_GROUPS
+        ]
+    raise ValueError(f"rule {rule.id}: unknown axis {rule.per!r}")
+
+
+def _row_label(key: str) -> str:
+    row = next(r for r in T.REQUEST_ROWS if r.key == key)
+    return row.label[:12]
+
+
+def _row_applies(key: str, report: Report) -> bool:
+    single = report.format_version == "2019" or any(
+        report.cell(f"requests.other_processing.{c}").value is not None for c in T.REQUEST_COLUMNS
+    )
+    if key == "other_processing":
+        return single
+    if key in ("other_overdue_correction", "other_overdue_fee", "other_other"):
+        return not single
+    return True
+
+
+def _number(cell: Cell) -> float | None:
+    """A cell's value for arithmetic: a printed blank counts as 0; a cell never found, as unknown."""
+    if cell.value is not None:
+        return float(cell.value)
+    return 0.0 if cell.confidence > FOUND_CONFIDENCE else None
+
+
+@dataclass
+class Broken:
+    identity: Identity
+    expected: float  # sum of the parts (left)
+    observed: float  # what the report prints for the whole (right)
+
+
+def check_identities(report: Report) -> list[Broken]:
+    broken: list[Broken] = []
+    for rule in RULES:
+        for ident in identities(rule, report):
+            left = [_number(report.cell(p)) for p in ident.left]
+            right = [_number(report.cell(p)) for p in ident.right]
+            if any(v is None for v in (*left, *right)):
+                continue
+            lsum, rsum = sum(left), sum(right)  # type: ignore[arg-type]
+            if abs(lsum - rsum) > 1e-6:
+                broken.append(Broken(ident, lsum, rsum))
+    return broken
+
+
+def explain(report: Report, broken: Sequence[Broken]) -> tuple[str, float] | None:
+    """The one cell whose correction would mend every broken identity, and its mended value.
+
+    A cell in an identity moves its residual by +d (left side) or −d (right side); it explains
+    all breaks when one d zeroes every residual it takes part in, it takes part in all of them,
+    and it would not break an identity that holds now.
+    """
+    if not broken:
+        return None
+    candidates: dict[str, list[float]] = defaultdict(list)
+    for b in broken:
+        residual = b.expected - b.observed
+        for sign, paths in ((1.0, b.identity.left), (-1.0, b.identity.right)):
+            for path in paths:
+                candidates[path].append(-residual / sign)
+    broken_identities = {b.identity for b in broken}
+    holding = [i for rule in RULES for i in identities(rule, report) if i not in broken_identities]
+    fits: list[tuple[str, float]] = []
+    for path, deltas in candidates.items():
+        if len(deltas) != len(broken) or max(deltas) - min(deltas) > 1e-6:
+            continue
+        if any(path in (*i.left, *i.right) for i in holding if _all_known(report, i)):
+            continue
+        value = _number(report.cell(path))
+        if value is None or value + deltas[0] < 0:
+            continue
+        fits.append((path, value + deltas[0]))
+    # One break alone (a 表四 group) fits every cell in it: naming one would be a guess.
+    return fits[0] if len(fits) == 1 else None
+
+
+def _all_known(report: Report, ident: Identity) -> bool:
+    return all(_number(report.cell(p)) is not None for p in (*ident.left, *ident.right))
+
+
+def _spans(report: Report, paths: Iterable[str]) -> list[list[int]]:
+    return [list(c.span) for c in (report.cell(p) for p in paths) if c.span is not None]
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "空白"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def arithmetic_findings(report: Report) -> list[Finding]:
+    broken = check_identities(report)
+    suspect = explain(report, broken)
+    findings: list[Finding] = []
+    for b in broken:
+        ident = b.identity
+        paths = [*ident.left, *ident.right]
+        table = "三" if ident.left[0].startswith("requests") else "四"
+        message = (f"表{table}{ident.where}：按“{ident.rule.summary}”，"
+                   f"应为{_fmt(b.expected)}，报告为{_fmt(b.observed)}。")
+        blanks = [p for p in paths if report.cell(p).value is None]
+        severity = ident.rule.severity
+        if blanks:
+            # A blank cell was read as 0; the report may mean "not filled in" rather than 0.
+            severity = "warning"
+            message += f"（其中{len(blanks)}个空白单元格按0计算。）"
+        finding: Finding = {
+            "rule": ident.rule.id, "severity": severity, "message": message, "cells": paths,
+            "expected": b.expected, "observed": b.observed, "spans": _spans(report, paths),
+        }
+        if suspect and suspect[0] in paths:
+            cell = report.cell(suspect[0])
+            finding["suspect"] = suspect[0]
+            finding["message"] += (f"最可能出错的单元格是{cell_name(suspect[0])}"
+                                   f"（印为{cell.raw or _fmt(cell.value)}，按其他数字应为{_fmt(suspect[1])}）。")
+        findings.append(finding)
+    return findings
+
+
+def cell_name(path: str) -> str:
+    """A cell's name as a 政务公开 officer would say it: 表三“（七）总计”行“科研机构”列."""
+    parts = path.split(".")
+    if parts[0] == "requests":
+        return f"表三“{ROW_NAMES.get(parts[1], _row_label(parts[1]))}”行“{T.REQUEST_COLUMN_LABELS[parts[2]]}”列"
+    if parts[0] == "appeals":
+        return f"表四“{GROUP_NAMES[parts[1]]}”“{T.APPEAL_COLUMN_LABELS[parts[2]]}”"
+    return "表二" + ".".join(parts[1:])
+
+
+def missing_findings(report: Report, applicable: Any) -> list[Finding]:
+    """One ``cell.missing`` finding per table: cells not found (warning) or printed blank (info)."""
+    if report.format_version == "unknown":
+        return []
+    single = not _row_applies("other_other", report)
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path, cell in report.table_cells():
+        if cell.value is not None or not applicable(path, report.format_version, single):
+            continue
+        kind = "blank" if cell.confidence > FOUND_CONFIDENCE else "absent"
+        groups[(path.split(".")[0], kind)].append(path)
+    names = {"proactive": "表二", "requests": "表三", "appeals": "表四"}
+    out: list[Finding] = []
+    for (table, kind), paths in sorted(groups.items()):
+        if kind == "absent":
+            message = f"{names[table]}有{len(paths)}个单元格未能读取（表格缺失或无法识别）。"
+        else:
+            message = f"{names[table]}有{len(paths)}个单元格为空白（未填写数字，既不按0也不按缺失处理）。"
+        out.append({
+            "rule": "cell.missing", "severity": "warning" if kind == "absent" else "info", "message": message,
+            "cells": paths, "expected": None, "observed": None, "spans": _spans(report, paths),
+        })
+    return out
+
+
+# ---------------------------------------------------------------- prose claims
+def claim_value(report: Report, target: str) -> float | None:
+    """The table's number for a claim target, including the two sums prose often states."""
+    sums = {
+        "requests.received.total": ("requests.new_received.total", "requests.carried_over.total"),
+        "appeals.litigation.total": ("appeals.litigation_direct.total", "appeals.litigation_after_review.total"),
+    }
+    if target.startswith("appeals.litigation.") and target != "appeals.litigation.total":
+        column = target.rsplit(".", 1)[1]
+        paths: tuple[str, ...] = (f"appeals.litigation_direct.{column}", f"appeals.litigation_after_review.{column}")
+    else:
+        paths = sums.get(target, (target,))
+    values = []
+    for p in paths:
+        try:
+            values.append(_number(report.cell(p)))
+        except KeyError:
+            return None
+    return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+
+
+def claim_findings(report: Report) -> list[Finding]:
+    findings: list[Finding] = []
+    for claim in report.claims:
+        targets = [claim["target"], *claim.get("alternatives", [])]
+        values = {t: claim_value(report, t) for t in targets}
+        known = {t: v for t, v in values.items() if v is not None}
+        if not known or any(abs(v - claim["quantity"]) < 1e-6 for v in known.values()):
+            continue
+        sure = claim.get("confidence", 0.0) >= CLAIM_ERROR_CONFIDENCE and len(targets) == 1
+        main_value = known.get(claim["target"], next(iter(known.values())))
+        cells = [claim["target"]] if claim["target"] in values and "." in claim["target"] else []
+        findings.append({
+            "rule": "claim.mismatch", "severity": "error" if sure else "warning",
+            "message": (f"正文称“{claim['text']}”（{_fmt(claim['quantity'])}），"
+                        f"但表格中对应数字为{_fmt(main_value)}。"),
+            "cells": cells, "expected": claim["quantity"], "observed": main_value,
+            "spans": [list(claim["span"]), *_spans(report, [c for c in cells if _is_cell(report, c)])],
+        })
+    return findings
+
+
+def _is_cell(report: Report, path: str) -> bool:
+    try:
+        report.cell(path)
+    except KeyError:
+        return False
+    return True
+
+
+def reconcile(report: Report, applicable: Any) -> list[Finding]:
+    """Every finding for one report: arithmetic, prose claims, unread cells."""
+    if report.format_version == "unknown":
+        return []
+    return [*arithmetic_findings(report), *claim_findings(report), *missing_findings(report, applicable)]
+
+
+# ---------------------------------------------------------------- across years
+# Long and short spellings of the same agency word, used only where the mapping is one-to-one.
+AGENCY_SYNONYMS: tuple[tuple[str, str], ...] = (
+    ("科学技术局", "科技局"), ("科学技术厅", "科技厅"), ("人力资源和社会保障", "人社"),
+    ("发展和改革", "发改"), ("工业和信息化", "工信"), ("生态环境", "环境"), ("市场监督管理", "市场监管"),
+)
+
+
+def normalize_agency(name: str) -> str:
+    """One spelling per agency: full/half width, spaces and known long forms folded."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(text.split())
+    for long, short in AGENCY_SYNONYMS:
+        text = text.replace(long, short)
+    return text
+
+
+def carry_over_findings(reports: Sequence[Report]) -> list[Finding]:
+    """``year.carry_over``: 上年结转 of year N must equal 结转下年度 of year N−1, per column."""
+    by_agency: dict[str, dict[int, Report]] = defaultdict(dict)
+    for r in reports:
+        if r.agency.value and isinstance(r.year.value, int) and r.format_version != "unknown":
+            by_agency[normalize_agency(r.agency.value)][r.year.value] = r
+    findings: list[Finding] = []
+    for agency, years in sorted(by_agency.items()):
+        for year in sorted(years):
+            prev = years.get(year - 1)
+            if prev is None:
+                continue
+            cur = years[year]
+            for column in T.REQUEST_COLUMNS:
+                now = _number(cur.requests.carried_over.get(column))
+                before = _number(prev.requests.carried_forward.get(column))
+                if now is None or before is None or abs(now - before) < 1e-6:
+                    continue
+                findings.append({
+                    "rule": "year.carry_over", "severity": "warning",
+                    "message": (f"{agency}{year}年表三“二、上年结转”{T.REQUEST_COLUMN_LABELS[column]}为{_fmt(now)}，"
+                                f"但{year - 1}年报告“四、结转下年度继续办理”为{_fmt(before)}。"),
+                    "cells": [f"requests.carried_over.{column}", f"requests.carried_forward.{column}"],
+                    "expected": before, "observed": now,
+                    "spans": [s for s in (cur.requests.carried_over.get(column).span,
+                                          prev.requests.carried_forward.get(column).span) if s],
+                    "reports": [cur.source.path, prev.source.path],
+                })
+    return findings

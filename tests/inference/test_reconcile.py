@@ -1,0 +1,160 @@
+"""The reconciler: each rule passing and failing, injected errors, seed 002, claims, years."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import gongkai
+from gongkai.cli import main
+from gongkai.inference import template as T
+from gongkai.inference.reconcile import RULES, carry_over_findings, normalize_agency
+from gongkai.report import Report
+from gongkai.training.synth import LAYOUTS, random_values, render
+
+CHECKED_LAYOUTS = tuple(layout for layout in LAYOUTS if layout != "flattened")
+OUTCOME_ROWS = [r.key for r in T.REQUEST_ROWS
+                if "2021" in r.versions and r.key not in ("new_received", "carried_over", "total", "carried_forward")]
+
+
+def report_of(values: dict, layout: str = "tsv", seed: int = 0):  # type: ignore[no-untyped-def]
+    rng = random.Random(seed)
+    return gongkai.extract(render(values, layout, rng, 0.0).source_bytes)
+
+
+def consistent(seed: int) -> dict:  # type: ignore[type-arg]
+    return random_values(random.Random(seed))
+
+
+def errors(report) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    return [f for f in report.findings if f["severity"] == "error"]
+
+
+def test_rules_are_declared_once_each_with_a_known_severity() -> None:
+    assert [r.id for r in RULES] == ["requests.balance", "requests.row_sum", "requests.outcome_sum", "appeals.sum"]
+    assert all(r.severity in ("error", "warning", "info") for r in RULES)
+
+
+@pytest.mark.parametrize("layout", CHECKED_LAYOUTS)
+def test_consistent_reports_have_no_error_finding(layout: str) -> None:
+    for seed in range(6):
+        report = report_of(consistent(seed), layout, seed)
+        assert errors(report) == [], (layout, seed)
+
+
+@pytest.mark.parametrize(
+    ("path", "rules"),
+    [
+        ("requests.granted.commercial", {"requests.row_sum", "requests.outcome_sum"}),
+        ("requests.new_received.research", {"requests.row_sum", "requests.balance"}),
+        ("requests.carried_forward.natural_person", {"requests.row_sum", "requests.balance"}),
+        ("requests.total.other", {"requests.row_sum", "requests.outcome_sum", "requests.balance"}),
+        ("appeals.litigation_direct.pending", {"appeals.sum"}),
+    ],
+)
+def test_each_rule_fires_on_an_injected_error_and_names_the_cell(path: str, rules: set[str]) -> None:
+    values = consistent(4)
+    values[path] = (values[path] or 0) + 3
+    report = report_of(values)
+    fired = {f["rule"] for f in errors(report)}
+    assert fired == rules
+    assert all(path in f["cells"] for f in errors(report))
+    if len(rules) > 1:
+        assert {f.get("suspect") for f in errors(report)} == {path}
+        assert "最可能出错" in errors(report)[0]["message"]
+
+
+def test_injected_single_cell_errors_in_every_layout_are_found_and_explained() -> None:
+    rng = random.Random(17)
+    found = explained = trials = 0
+    for layout in CHECKED_LAYOUTS:
+        for _ in range(12):
+            seed = rng.randrange(10**6)
+            values = consistent(seed)
+            path = f"requests.{rng.choice(OUTCOME_ROWS + ['new_received', 'total'])}.{rng.choice(T.REQUEST_COLUMNS)}"
+            values[path] = (values[path] or 0) + rng.randint(1, 9)
+            report = report_of(values, layout, seed)
+            trials += 1
+            found += any(path in f["cells"] for f in errors(report))
+            explained += any(f.get("suspect") == path for f in errors(report))
+    assert found == trials
+    assert explained >= 0.9 * trials
+
+
+def test_seed_002_research_total_is_the_one_suspect(seeds_dir: Path) -> None:
+    report = gongkai.extract(seeds_dir / "002_20e49bc070485a7c.txt")
+    errs = errors(report)
+    assert {f["rule"] for f in errs} == {"requests.balance", "requests.row_sum", "requests.outcome_sum"}
+    assert all(f["suspect"] == "requests.total.research" for f in errs)
+    balance = next(f for f in errs if f["rule"] == "requests.balance")
+    assert (balance["expected"], balance["observed"]) == (0, 1)
+    assert balance["spans"] and all(report.text[s:e].strip().isdigit() for s, e in balance["spans"])
+
+
+def test_blank_cells_lower_an_arithmetic_error_to_a_warning() -> None:
+    values = consistent(4)
+    values["requests.granted.total"] = None
+    values["requests.granted.natural_person"] = (values["requests.granted.natural_person"] or 0) + 2
+    report = report_of(values, "html")
+    row_sum = [f for f in report.findings if f["rule"] == "requests.row_sum"]
+    assert row_sum and all(f["severity"] == "warning" for f in row_sum)
+    assert any(f["rule"] == "cell.missing" and f["severity"] == "info" for f in report.findings)
+
+
+def test_missing_table_is_reported_as_cell_missing() -> None:
+    rng = random.Random(3)
+    text = render(consistent(3), "tsv", rng, 0.0).text or ""
+    cut = text[: text.index("四、", text.index("结转下年度继续办理") + 10)]
+    report = gongkai.extract(cut)
+    missing = [f for f in report.findings if f["rule"] == "cell.missing" and f["severity"] == "warning"]
+    assert missing and all(p.startswith("appeals.") for p in missing[0]["cells"])
+
+
+def test_check_cli_flags_seed_002_and_only_seed_002(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    assert main(["check", *(str(p) for p in seeds if not p.name.startswith("002"))]) == 0
+    assert main(["check", *(str(p) for p in seeds)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("[error]") == 3 and "【1】" in out and "科研机构" in out
+
+
+# ---------------------------------------------------------------- across years
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("泉港区科学技术局", "泉港区科技局"),
+        ("河北省 教育厅", "河北省教育厅"),
+        ("ＸＸ市发展和改革委员会", "XX市发改委员会"),
+    ],
+)
+def test_agency_spellings_fold_together(a: str, b: str) -> None:
+    assert normalize_agency(a) == normalize_agency(b)
+
+
+def year_report(agency: str, year: int, carried_over: list[int], carried_forward: list[int]) -> Report:
+    report = Report(format_version="2021")
+    report.agency.value, report.year.value = agency, year
+    for column, before, after in zip(T.REQUEST_COLUMNS, carried_over, carried_forward):
+        report.requests.carried_over.get(column).value = before
+        report.requests.carried_forward.get(column).value = after
+    return report
+
+
+def test_carry_over_matches_across_consecutive_years_of_one_agency() -> None:
+    y1 = year_report("泉港区科学技术局", 2022, [0] * 7, [2, 0, 1, 0, 0, 0, 3])
+    y2 = year_report("泉港区科技局", 2023, [2, 0, 1, 0, 0, 0, 3], [0] * 7)
+    assert carry_over_findings([y2, y1]) == []
+    y2.requests.carried_over.research.value = 0
+    findings = carry_over_findings([y1, y2])
+    assert [(f["rule"], f["cells"], f["expected"], f["observed"]) for f in findings] == [
+        ("year.carry_over", ["requests.carried_over.research", "requests.carried_forward.research"], 1.0, 0.0)
+    ]
+    assert "2022" in findings[0]["message"] and "2023" in findings[0]["message"]
+
+
+def test_carry_over_ignores_gaps_between_years_and_other_agencies() -> None:
+    y1 = year_report("甲县统计局", 2020, [0] * 7, [5] * 7)
+    assert carry_over_findings([y1, year_report("甲县统计局", 2022, [0] * 7, [0] * 7)]) == []
+    assert carry_over_findings([y1, year_report("乙县统计局", 2021, [0] * 7, [0] * 7)]) == []
