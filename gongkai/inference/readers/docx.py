@@ -15,7 +15,7 @@ from lxml import etree
 
 from gongkai.errors import CorruptFileError, EmptyInputError, InputTooLargeError, UnsupportedFormatError
 from gongkai.inference.document import Document
-from gongkai.inference.readers.grid import MIN_DATA_TABLE_COLUMNS, join_segments
+from gongkai.inference.readers.grid import join_segments, write_grid
 from gongkai.inference.readers.sniff import DOCX
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -133,24 +133,7 @@ class _Body:
 
     def table(self, table: etree._Element) -> None:
         grid = [self._row_cells(row) for row in self._rows(table)]
-        width = max((len(row) for row in grid), default=0)
-        if width < MIN_DATA_TABLE_COLUMNS:
-            for row in grid:
-                for tc in row:
-                    if tc is not None:
-                        self.render(tc)
-            return
-        written = 0
-        for row in grid:
-            nested: list[etree._Element] = []
-            texts = ["" if tc is None else self._cell_text(tc, nested) for tc in row]
-            texts.extend([""] * (width - len(texts)))
-            if any(texts):
-                self.lines.append("\t".join(texts))
-                written += 1
-            for inner in nested:
-                self.table(inner)
-        if written:
+        if write_grid(grid, self._cell_text, self.render, self.table, self.lines):
             self.tables += 1
 
 

@@ -8,7 +8,7 @@ a table has the same number of cells and a number keeps its column.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -107,3 +107,36 @@ def expand_spans(rows: Sequence[Sequence[SpanCell[T]]]) -> list[list[T | None]]:
     width = max((max(row) + 1 for row in grid if row), default=0)
     return [[row.get(c) for c in range(width)] for row in grid]
 
+
+def write_grid(
+    grid: Sequence[Sequence[T | None]],
+    cell_text: Callable[[T, list[T]], str],
+    render_block: Callable[[T], None],
+    render_table: Callable[[T], None],
+    lines: list[str],
+) -> bool:
+    """Write a table grid as tab-joined lines (both readers' one way of doing it).
+
+    A grid one column wide is a page frame: its cells go to ``render_block`` as ordinary
+    content. Otherwise each row with any text becomes a line, and tables nested in a cell
+    (which ``cell_text`` collects) follow that row through ``render_table``. Returns whether
+    a data table was written.
+    """
+    width = max((len(row) for row in grid), default=0)
+    if width < MIN_DATA_TABLE_COLUMNS:
+        for row in grid:
+            for cell in row:
+                if cell is not None:
+                    render_block(cell)
+        return False
+    written = 0
+    for row in grid:
+        nested: list[T] = []
+        texts = ["" if cell is None else cell_text(cell, nested) for cell in row]
+        texts.extend([""] * (width - len(texts)))
+        if any(texts):
+            lines.append("\t".join(texts))
+            written += 1
+        for inner in nested:
+            render_table(inner)
+    return written > 0

@@ -15,12 +15,12 @@ from lxml import etree
 from gongkai.errors import CorruptFileError, EmptyInputError
 from gongkai.inference.document import Document
 from gongkai.inference.readers.grid import (
-    MIN_DATA_TABLE_COLUMNS,
     SpanCell,
     collapse_spaces,
     expand_spans,
     join_segments,
     parse_span,
+    write_grid,
 )
 from gongkai.inference.readers.sniff import TEXT_HTML, DecodedText
 from gongkai.inference.readers.text import decoding_warnings, normalise_newlines
@@ -117,22 +117,7 @@ class _Renderer:
         _collect_rows(table, rows, stray)
         self.stray(stray)
         grid = expand_spans([[_span_cell(cell) for cell in _cells(row)] for row in rows])
-        if not grid or len(grid[0]) < MIN_DATA_TABLE_COLUMNS:
-            for row in grid:
-                for cell in row:
-                    if cell is not None:
-                        self.element(cell)
-            return
-        written = 0
-        for row in grid:
-            nested: list[etree._Element] = []
-            texts = ["" if cell is None else _cell_text(cell, nested) for cell in row]
-            if any(texts):
-                self.lines.append("\t".join(texts))
-                written += 1
-            for inner in nested:
-                self.table(inner)
-        if written:
+        if write_grid(grid, _cell_text, self.element, self.table, self.lines):
             self.tables += 1
 
 
