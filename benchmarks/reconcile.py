@@ -74,9 +74,9 @@ def claims(reports: int, seed: int) -> None:
             claim = rng.choice(report.claims)
             start, end = claim["span"]
             number = str(int(claim["quantity"]))
-            at = report.text.find(number, start, end) if claim["quantity"] else -1
+            at = report.text.find(number, start, end)
             if at < 0:
-                continue
+                continue  # a negation ("未收到…申请") prints no number to change
             altered = report.text[:at] + str(int(claim["quantity"]) + 7) + report.text[at + len(number):]
             changed = gongkai.extract(altered)
             injected += 1

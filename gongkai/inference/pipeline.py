@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from gongkai.errors import GongkaiError, InputTooLargeError
+from gongkai.inference.claims import find_claims
 from gongkai.inference.confidence import cell_confidence
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections
@@ -60,6 +61,7 @@ def extract_with_evidence(data: bytes, where: str | None) -> tuple[Report, Table
     _decide_version(report, read, doc)
     _apply_confidence(report, read, doc)
     _add_pages(report, doc)
+    report.claims = [claim.to_dict() for claim in find_claims(doc.text, report.sections)]
     report.findings = reconcile(report, applicable)
     return report, read, doc
 
