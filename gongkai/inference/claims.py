@@ -9,10 +9,12 @@ and say how sure the reading is. Wording that allows several cells lists the oth
 
 How it works: table regions, table-like lines and headings are masked; what remains is
 compacted (whitespace inside a paragraph removed, so “1 9件”, a stray OCR space or a PDF line
-break inside a word do not break a pattern) into one string with an offset map back to ``text``;
-every pattern in ``CLAIM_PATTERNS`` runs once over it. The patterns are data: each has an id, a
-regex built from shared fragments (OCR look-alike characters widened into classes), the targets,
-a base confidence and whether it is a negation (quantity 0).
+break inside a word do not break a pattern) into one string with an offset map back to ``text``.
+The sentences of it that hold a trigger word and a number or a negation form the “focus”, and
+every pattern in ``CLAIM_PATTERNS`` runs once over that. The patterns are data: each has an id,
+a regex built from shared fragments (OCR look-alike characters widened into classes), its
+targets, a base confidence, whether it is a negation (quantity 0), the topic words it needs and
+the exclusions that veto it (``EXCLUSIONS``: published items, fees, proposals, channels …).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ LITIGATION = 0.85  # “行政诉讼N起”: both 行政诉讼 groups, or only �
 HANDLED = 0.7  # “办理…申请N件”: received, new or handled — the wording does not say
 OUTCOME = 0.7  # “予以公开N件”: one outcome row, but prose often merges rows
 COMPLETED = 0.6  # “办结N件”: 三（七）总计 when the rest was carried forward, else loosely the received total
-APPEAL_OUTCOME = 0.85  # “行政复议351件，其中结果维持72件”: one outcome column of the group named before it
+APPEAL_OUTCOME = 0.85  # “行政复议N件，其中结果维持M件”: one outcome column of the group named before it
 # A claim whose topic words (信息公开 / 依申请 …) stand not in its own sentence but in the sentence
 # before it (same paragraph) or in its section heading.
 CONTEXT_PENALTY = 0.1
@@ -59,7 +61,6 @@ REVIEW = "appeals.review.total"
 LITIGATION_SUM = "appeals.litigation.total"  # sum: 直接起诉 + 复议后起诉
 LITIGATION_DIRECT = "appeals.litigation_direct.total"
 LITIGATION_AFTER_REVIEW = "appeals.litigation_after_review.total"
-APPEAL_TARGETS = frozenset({REVIEW, LITIGATION_SUM, LITIGATION_DIRECT, LITIGATION_AFTER_REVIEW})
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ FRAGMENTS: dict[str, str] = {
     "GAP": r"[^\n。；;！!？?，,0-9]{0,30}?",
     # Between a negator and what it denies: also no second negation (“未…不再处理…申请”).
     "NGAP": r"[^\n。；;！!？?，,0-9不未无没]{0,26}?",
-    # Between the number and its unit's noun: “有1件涉及政府信息公开工作的行政复议”.
+    # Between the number and its unit's noun: “有N起与信息公开有关的行政复议”.
     "NFGAP": r"[^\n。；;！!？?，,0-9]{0,20}?",
     # What may stand between a noun and its number: “申请数量为”, “案件共计”, “的有”.
     "PRE": r"(?:数量|总数|数)?(?:共计|合计|总计|累计|总共|共|计|为|是|达|有|的){0,3}",
@@ -124,14 +125,17 @@ FRAGMENTS: dict[str, str] = {
     "AND": r"(?:和|、|及|与|或|以及|或者)",
 }
 
-_OCR_CLASSES: dict[str, str] = {}
-for _misread, _canonical in OCR_LABEL_CONFUSIONS:
-    for _ch in (_misread, _canonical):
-        _OCR_CLASSES[_ch] = "".join(sorted({*_OCR_CLASSES.get(_ch, ""), _misread, _canonical}))
-# 已 and 巳 both fold onto 己: one class for all three.
-for _ch, _group in list(_OCR_CLASSES.items()):
-    for _other in _group:
-        _OCR_CLASSES[_ch] = "".join(sorted({*_OCR_CLASSES[_ch], *_OCR_CLASSES.get(_other, "")}))
+def _ocr_classes() -> dict[str, str]:
+    """Each confusable character → all characters OCR mixes it up with (已 / 己 / 巳 are one group)."""
+    groups: dict[str, set[str]] = {}
+    for misread, canonical in OCR_LABEL_CONFUSIONS:
+        group = groups.get(misread, set()) | groups.get(canonical, set()) | {misread, canonical}
+        for ch in group:
+            groups[ch] = group
+    return {ch: "".join(sorted(group)) for ch, group in groups.items()}
+
+
+_OCR_CLASSES = _ocr_classes()
 
 
 def widen(template: str) -> str:
@@ -168,7 +172,7 @@ def build_regex(template: str) -> re.Pattern[str]:
 # ---------------------------------------------------------------- exclusions
 @dataclass(frozen=True)
 class Exclusion:
-    """Wording in a match (before its number) that makes the number something no table holds."""
+    """Wording inside a match that makes its number something no table holds."""
 
     id: str
     regex: re.Pattern[str]
@@ -177,13 +181,13 @@ class Exclusion:
 EXCLUSIONS: dict[str, Exclusion] = {
     e.id: e
     for e in (
-        Exclusion("proactive", build_regex(r"主动公开|发布|公开信息")),  # items published, not requests
+        Exclusion("proactive", build_regex(r"主动公开|发布")),  # items published, not requests
         Exclusion("fees", build_regex(r"信息处理费|收费|费用")),
         Exclusion("proposals", build_regex(r"建议|提案")),
         Exclusion("petitions", build_regex(r"诉求|信访|举报|投诉|热线|12345|来电")),
         # An application for review or a lawsuit is not a disclosure request.
         Exclusion("appeals", build_regex(r"复议|诉讼")),
-        # “网络申请15件”: a breakdown of the requests by channel.
+        # “网上申请N件”: a breakdown of the requests by channel.
         Exclusion("channel", build_regex(
             r"(?:网络|网上|在线|信函|来信|当面|现场|邮寄|传真|电子邮件|邮件|电话)(?:提交的?|提出的?)?申请")),
     )
@@ -224,17 +228,17 @@ class ClaimPattern:
     exclude: tuple[str, ...] = ()
 
 
-def _p(id: str, template: str, target: str | tuple[tuple[str, str], ...], confidence: float, *,
+def _p(pattern_id: str, template: str, target: str | tuple[tuple[str, str], ...], confidence: float, *,
        alternatives: tuple[str, ...] = (), negation: bool = False, qualifier: str = "request",
        required: bool = True, exclude: tuple[str, ...] | None = None) -> ClaimPattern:
     targets = ((("", target),) if isinstance(target, str) else target)
     if exclude is None:
         exclude = REQUEST_EXCLUSIONS if qualifier == "request" else APPEAL_EXCLUSIONS
-    return ClaimPattern(id, build_regex(template), targets, confidence, alternatives, negation, qualifier,
+    return ClaimPattern(pattern_id, build_regex(template), targets, confidence, alternatives, negation, qualifier,
                         required, exclude)
 
 
-# An outcome count (“其中结果维持72件”) belongs to the group last named before it in its sentence;
+# An outcome count (“其中结果维持N件”) belongs to the group last named before it in its sentence;
 # a target holding ``{group}`` is completed with it.
 APPEAL_GROUP_WORDS: tuple[tuple[str, str], ...] = (
     ("复议后起诉", "litigation_after_review"), ("直接起诉", "litigation_direct"), ("行政复议", "review"),
@@ -246,79 +250,97 @@ _NEG_APPEAL_TARGETS = (("review", REVIEW), ("lit", LITIGATION_SUM))
 
 CLAIM_PATTERNS: tuple[ClaimPattern, ...] = (
     # ---- 表三: requests
-    # “本年度新收政府信息公开申请12件”: the table's own words.
+    # “本年度新收政府信息公开申请N件”: the table's own words.
     _p("requests.new", r"新收(?:到)?(?:{GAP}{REQ})?{PRE}{NUM}{UR}", NEW, EXPLICIT),
     # “共受理/收到…申请N件（含上年结转M件）”: 新收 + 上年结转.
-    _p("requests.received_incl_carried", r"(?:收到|受理|接收|接到|收悉|办理|处理)(?:了)?{GAP}(?:{REQ}|申请){PRE}{NUM}{UR}"
+    _p("requests.received_incl_carried",
+       r"(?:收到|受理|接收|接到|收悉|办理|处理)(?:了)?{GAP}(?:{REQ}|申请){PRE}{NUM}{UR}"
        r"(?=[（(]含上一?年度?结转)",
        RECEIVED, INCLUDES_CARRIED, alternatives=(NEW,)),
-    # “全年共收到政府信息公开申请19件”: new only, or new + carried over.
-    _p("requests.received", r"{VERB}{GAP}(?:{REQ}|申请){PRE}{NUM}{UR}(?![（(]含)", NEW, AMBIGUOUS_SCOPE,
-       alternatives=(RECEIVED,)),
-    # “本年度共收到70件申请”.
-    _p("requests.received_number_first", r"{VERB}(?:各类|各项)?{PRE}{NUM}{UR}(?:政府信息公开|信息公开|依申请公开)?(?:申请|信件)",
+    # “共收到政府信息公开申请N件”: new only, or new + carried over.
+    _p("requests.received", r"{VERB}{GAP}(?:{REQ}|申请){PRE}{NUM}{UR}(?![（(]含)",
        NEW, AMBIGUOUS_SCOPE, alternatives=(RECEIVED,)),
-    # “全年办理政府信息公开申请218件”: received, new or handled.
-    _p("requests.handled", r"(?:办理|处理)(?:了)?{GAP}{REQ}{PRE}{NUM}{UR}(?![（(]含)", RECEIVED, HANDLED,
-       alternatives=(NEW, HANDLED_TOTAL)),
-    # “共办理718件，结转下一年31件”: handled this year.
-    _p("requests.handled_bare", r"(?:共|全年|累计|全部)办理(?:完成|完毕|答复)?{NUM}{UR}", HANDLED_TOTAL, COMPLETED,
-       alternatives=(RECEIVED,)),
-    # “当年办结19件”: 三（七）总计 (办结率 is a rate, not a count).
-    _p("requests.completed", r"(?:办结|答复(?<![开理处予供]答复)|办理完成|办理完毕)(?:了)?(?:{REQ}|申请)?{PRE}{NUM}{UR}", HANDLED_TOTAL,
-       COMPLETED),
-    _p("requests.carried_over", r"上一?年度?(?:结转|转入|遗留)(?:的)?(?:{REQ}|申请)?(?:数量|数)?{PRE}{NUM}{UR}",
+    # “共收到N件申请”.
+    _p("requests.received_number_first",
+       r"{VERB}(?:各类|各项)?{PRE}{NUM}{UR}(?:政府信息公开|信息公开|依申请公开)?(?:申请|信件)",
+       NEW, AMBIGUOUS_SCOPE, alternatives=(RECEIVED,)),
+    # “办理政府信息公开申请N件”: received, new or handled.
+    _p("requests.handled", r"(?:办理|处理)(?:了)?{GAP}{REQ}{PRE}{NUM}{UR}(?![（(]含)",
+       RECEIVED, HANDLED, alternatives=(NEW, HANDLED_TOTAL)),
+    # “共办理N件，结转下年度M件”: handled this year.
+    _p("requests.handled_bare", r"(?:共|全年|累计|全部)办理(?:完成|完毕|答复)?{NUM}{UR}",
+       HANDLED_TOTAL, COMPLETED, alternatives=(RECEIVED,)),
+    # “办结N件”: 三（七）总计 (办结率 is a rate, not a count; “予以公开答复N件” an outcome).
+    _p("requests.completed",
+       r"(?:办结|答复(?<![开理处予供]答复)|办理完成|办理完毕)(?:了)?(?:{REQ}|申请)?{PRE}{NUM}{UR}",
+       HANDLED_TOTAL, COMPLETED),
+    _p("requests.carried_over",
+       r"上一?年度?(?:结转|转入|遗留)(?:的)?(?:{REQ}|申请)?(?:数量|数)?{PRE}{NUM}{UR}",
        CARRIED_OVER, EXPLICIT),
-    # “结转下年度继续办理N件”, “转下一年度办理答复的有1件”, “结转至2026年6件”.
+    # “结转下年度继续办理N件”, “转下一年度办理的有N件”, “结转至2030年N件”.
     _p("requests.carried_forward",
-       r"{NEXT_YEAR}(?:继续)?(?:办理|处理)?(?:答复)?(?:的)?(?:{REQ}|申请)?{PRE}{NUM}{UR}", CARRIED_FORWARD, EXPLICIT),
-    # “1件结转下年度继续办理”.
-    # “1件结转下年度继续办理”, “另有72件申请按照《条例》顺延到下年度答复”.
-    _p("requests.carried_forward_number_first", r"{NUM}{UR}(?:申请)?{NFGAP}{NEXT_YEAR}", CARRIED_FORWARD, EXPLICIT),
-    _p("requests.granted", r"(?:予以公开|同意公开)(?<![不及和与、]....)(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}", GRANTED, OUTCOME),
+       r"{NEXT_YEAR}(?:继续)?(?:办理|处理)?(?:答复)?(?:的)?(?:{REQ}|申请)?{PRE}{NUM}{UR}",
+       CARRIED_FORWARD, EXPLICIT),
+    # “N件结转下年度”, “另有N件申请依规顺延至下年度”.
+    _p("requests.carried_forward_number_first", r"{NUM}{UR}(?:申请)?{NFGAP}{NEXT_YEAR}",
+       CARRIED_FORWARD, EXPLICIT),
+    # One outcome row; “予以公开和部分公开N件” merges two rows and is no claim.
+    _p("requests.granted",
+       r"(?:予以公开|同意公开)(?<![不及和与、]....)(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}",
+       GRANTED, OUTCOME),
     _p("requests.partially_granted", r"部分公开(?<![及和与、]....)(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}",
        PARTIALLY_GRANTED, OUTCOME),
-    # “未收到公民、法人和其他组织提出的政府信息公开申请”, “未收到依申请公开信件”.
-    _p("requests.none_received", r"{NEG}(?:收到|受理|接到|接收|收悉)(?:过|到)?(?:任何)?{NGAP}(?:{REQ}|申请){REQ_TAIL}",
+    # “未收到…提出的政府信息公开申请”, “尚未收到依申请公开信件”.
+    _p("requests.none_received",
+       r"{NEG}(?:收到|受理|接到|接收|收悉)(?:过|到)?(?:任何)?{NGAP}(?:{REQ}|申请){REQ_TAIL}",
        NEW, NEGATION, negation=True, required=False),
-    # “无依申请公开政府信息情况”, “没有政府信息公开申请”.
-    _p("requests.none", r"(?:没有|无(?<!有无))(?:任何|相关|有关)?{REQ}{REQ_TAIL}", NEW, NEGATION, negation=True,
-       required=False),
+    # “无依申请公开事项”, “没有政府信息公开申请”.
+    _p("requests.none", r"(?:没有|无(?<!有无))(?:任何|相关|有关)?{REQ}{REQ_TAIL}",
+       NEW, NEGATION, negation=True, required=False),
     # ---- 表四: appeals
     _p("appeals.review", r"行政复议(?:案件?|申请|事项)?(?:数量|总数|数)?{PRE}{NUM}{UC}(?!被|纠错|败诉)",
        REVIEW, EXPLICIT, qualifier="appeal"),
-    # “有1件涉及政府信息公开工作的行政复议”.
+    # “发生N起因信息公开引起的行政复议”.
     _p("appeals.review_number_first", r"(?:有|发生了?|收到|受理|涉及|共){NUM}{UC}{NFGAP}行政复议(?!申请人|机关)",
        REVIEW, EXPLICIT, qualifier="appeal"),
-    _p("appeals.litigation", r"行政诉讼(?<!直接行政诉讼)(?<!直接提起行政诉讼)(?<!复议后行政诉讼)(?<!复议后提起行政诉讼)"
+    # “被提起行政诉讼N起”; not the 直接起诉 / 复议后起诉 groups alone.
+    _p("appeals.litigation",
+       r"行政诉讼(?<!直接行政诉讼)(?<!直接提起行政诉讼)(?<!复议后行政诉讼)(?<!复议后提起行政诉讼)"
        r"(?:案件?|事项)?(?:数量|总数|数)?{PRE}{NUM}{UC}(?!被|纠错|败诉)",
        LITIGATION_SUM, LITIGATION, alternatives=(LITIGATION_DIRECT,), qualifier="appeal"),
     _p("appeals.litigation_number_first", r"(?:有|发生了?|收到|涉及|共){NUM}{UC}{NFGAP}(?<!复议后)行政诉讼",
        LITIGATION_SUM, LITIGATION, alternatives=(LITIGATION_DIRECT,), qualifier="appeal"),
-    # “信息公开类行政复议7件，诉讼9件”: 诉讼 alone, right after a review count.
-    _p("appeals.litigation_after_review_count", r"行政复议(?:案件?)?{PRE}{ANY_NUM}{UC}[，,、](?:被)?(?:提起)?(?:的)?诉讼(?:案件?)?"
-       r"{PRE}{NUM}{UC}", LITIGATION_SUM, LITIGATION, alternatives=(LITIGATION_DIRECT,), qualifier="appeal"),
+    # “行政复议N件，诉讼M件”: 诉讼 alone, right after a review count.
+    _p("appeals.litigation_after_review_count",
+       r"行政复议(?:案件?)?{PRE}{ANY_NUM}{UC}[，,、](?:被)?(?:提起)?(?:的)?诉讼(?:案件?)?{PRE}{NUM}{UC}",
+       LITIGATION_SUM, LITIGATION, alternatives=(LITIGATION_DIRECT,), qualifier="appeal"),
     _p("appeals.litigation_direct", r"直接(?:提起)?(?:行政)?(?:起诉|诉讼)(?:案件?)?{PRE}{NUM}{UC}",
        LITIGATION_DIRECT, EXPLICIT, qualifier="appeal"),
     _p("appeals.litigation_after_review", r"复议后(?:提起)?(?:行政)?(?:起诉|诉讼)(?:案件?)?{PRE}{NUM}{UC}",
        LITIGATION_AFTER_REVIEW, EXPLICIT, qualifier="appeal"),
     # “行政复议和行政诉讼各2起”, “行政复议、行政诉讼数量均为0”.
-    _p("appeals.both", r"行政复议(?:案件?)?{AND}(?:被)?(?:提起)?(?:行政)?诉讼(?:案件?)?(?:数量|总数|数)?(?:各|均|都)(?:为|是|有)?"
-       r"{NUM}{UC}?", _BOTH, BOTH_STATED, qualifier="appeal"),
-    # “行政复议351件，其中结果维持72件，结果纠正64件，其他结果178件，尚未审结37件”.
-    _p("appeals.upheld", r"(?:结果维持|维持(?<![不未]维持))(?:原(?:行政)?(?:决定|行为))?{PRE}{NUM}{UC}", "appeals.{group}.upheld",
-       APPEAL_OUTCOME, qualifier="appeal"),
-    _p("appeals.corrected", r"(?:结果纠正|结果纠错|被纠正|被纠错|纠正(?<![不未]纠正)|纠错(?<![不未]纠错)){PRE}{NUM}{UC}", "appeals.{group}.corrected",
-       APPEAL_OUTCOME, qualifier="appeal"),
-    _p("appeals.other", r"其他结果{PRE}{NUM}{UC}", "appeals.{group}.other", APPEAL_OUTCOME, qualifier="appeal"),
-    _p("appeals.pending", r"(?:尚未审结|\未审结|\末审结|尚在审理中?|正在审理中?){PRE}{NUM}{UC}", "appeals.{group}.pending",
-       APPEAL_OUTCOME, qualifier="appeal"),
-    # “没有发生…行政复议、行政诉讼案”, “无因依申请公开引发的行政复议案件”, “无行政复议、诉讼等情况”.
-    _p("appeals.none", r"{NEG}{NEG_OPEN}{NGAP}(?P<review>行政复议)(?:案件?|事项|情况)?(?:{AND}(?:被)?(?:提起)?(?P<lit>(?:行政)?诉讼))?"
-       r"{APPEAL_TAIL}", _NEG_APPEAL_TARGETS, NEGATION, negation=True, qualifier="appeal", required=False),
+    _p("appeals.both",
+       r"行政复议(?:案件?)?{AND}(?:被)?(?:提起)?(?:行政)?诉讼(?:案件?)?(?:数量|总数|数)?"
+       r"(?:各|均|都)(?:为|是|有)?{NUM}{UC}?",
+       _BOTH, BOTH_STATED, qualifier="appeal"),
+    # “行政复议N件，其中结果维持…件，结果纠正…件，其他结果…件，尚未审结…件”.
+    _p("appeals.upheld", r"(?:结果维持|维持(?<![不未]维持))(?:原(?:行政)?(?:决定|行为))?{PRE}{NUM}{UC}",
+       "appeals.{group}.upheld", APPEAL_OUTCOME, qualifier="appeal"),
+    _p("appeals.corrected",
+       r"(?:结果纠正|结果纠错|被纠正|被纠错|纠正(?<![不未]纠正)|纠错(?<![不未]纠错)){PRE}{NUM}{UC}",
+       "appeals.{group}.corrected", APPEAL_OUTCOME, qualifier="appeal"),
+    _p("appeals.other", r"其他结果{PRE}{NUM}{UC}",
+       "appeals.{group}.other", APPEAL_OUTCOME, qualifier="appeal"),
+    _p("appeals.pending", r"(?:尚未审结|\未审结|\末审结|尚在审理中?|正在审理中?){PRE}{NUM}{UC}",
+       "appeals.{group}.pending", APPEAL_OUTCOME, qualifier="appeal"),
+    # “没有发生…的行政复议、行政诉讼”, “无因信息公开而引起的行政复议”, “未涉及行政复议、诉讼”.
+    _p("appeals.none",
+       r"{NEG}{NEG_OPEN}{NGAP}(?P<review>行政复议)(?:案件?|事项|情况)?"
+       r"(?:{AND}(?:被)?(?:提起)?(?P<lit>(?:行政)?诉讼))?{APPEAL_TAIL}",
+       _NEG_APPEAL_TARGETS, NEGATION, negation=True, qualifier="appeal", required=False),
     # “未被提起行政诉讼”.
-    _p("appeals.none_litigation", r"{NEG}{NEG_OPEN}{NGAP}(?:被)?(?:提起)?行政诉讼{APPEAL_TAIL}", LITIGATION_SUM, NEGATION,
-       negation=True, qualifier="appeal", required=False),
+    _p("appeals.none_litigation", r"{NEG}{NEG_OPEN}{NGAP}(?:被)?(?:提起)?行政诉讼{APPEAL_TAIL}",
+       LITIGATION_SUM, NEGATION, negation=True, qualifier="appeal", required=False),
 )
 
 PATTERNS_BY_ID: dict[str, ClaimPattern] = {p.id: p for p in CLAIM_PATTERNS}
@@ -333,7 +355,8 @@ _MARKDOWN_HEADING_RE = re.compile(r"^[ \t\u3000]*#+[^\n]*", re.MULTILINE)
 _WHITESPACE_RE = re.compile(r"[ \t\n\r\f\v\u3000\xa0\u2002\u2003\u200b]+")
 # A line that opens like a numbered item starts a new statement even after a single line break.
 _ITEM_START_RE = re.compile(
-    r"[ \t\u3000]*(?:[0-9０-９]{1,2}[.、．]|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|#)"
+    r"[ \t\u3000]*(?:[0-9０-９]{1,2}[.、．]|[（(][一二三四五六七八九十0-9]{1,3}[)）]"
+    r"|[一二三四五六七八九十]{1,3}[、.．]|#)"
 )
 _BOUNDARY_RE = re.compile(r"[\n。；;！!？?]")
 # Template labels; a segment holding several, with unit-less numbers, is a flattened table.
@@ -343,6 +366,8 @@ _TABLE_MARKER_RE = build_regex(
     r"社会公益组织|法律服务机构|予以公开|不予公开|无法提供|不予处理|其他处理|总计"
 )
 _BARE_NUMBER_RE = re.compile(r"[0-9]+(?![0-9.,]*[件起条个项次人户年月日号时分秒%％‰万元亿篇期家])")
+# A sentence with at least this many distinct template labels and this many digits not followed by
+# a unit is a flattened table, not prose (set on the corpus's flattened reports, r015–r034).
 TABLE_SEGMENT_MARKERS = 2
 TABLE_SEGMENT_BARE_DIGITS = 3
 _DIGITS_ONLY = {k: v for k, v in FULLWIDTH_DIGITS.items() if chr(v).isdigit()}
@@ -392,7 +417,7 @@ def masked_ranges(text: str, sections: Sequence[Section]) -> list[tuple[int, int
     for region in (regions.t2, regions.t3, regions.t4):
         if region is not None:
             ranges += _region_without_prose(text, region)
-    ranges += [span for span in (_heading_span(text, s) for s in sections) if span is not None]
+    ranges += [_heading_span(text, s) for s in sections]
     return _merge(ranges)
 
 
@@ -416,7 +441,7 @@ def _region_without_prose(text: str, region: tuple[int, int]) -> list[tuple[int,
     return out
 
 
-def _heading_span(text: str, section: Section) -> tuple[int, int] | None:
+def _heading_span(text: str, section: Section) -> tuple[int, int]:
     """A heading's own words; a run-in heading (“（二）依申请公开。截至…”) keeps its sentence."""
     start = section.span[0]
     stop = text.find("\n", start)
@@ -516,7 +541,7 @@ def build_focus(narrative: Narrative) -> Focus:
 def _is_break(text: str, ws: re.Match[str]) -> bool:
     """A paragraph break (blank line, “　　” indent, tab) or a line break before a numbered item.
 
-    Runs of ASCII spaces are joined: PDF text layers justify prose with them (“申请      3119 件”).
+    Runs of ASCII spaces are joined: PDF text layers justify prose with them (“申请      N 件”).
     """
     run = ws.group()
     if "\n" not in run:
@@ -527,7 +552,9 @@ def _is_break(text: str, ws: re.Match[str]) -> bool:
 
 
 # ---------------------------------------------------------------- numbers
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
@@ -652,14 +679,14 @@ def _is_table_segment(segment: str) -> bool:
 def _resolve(found: list[_Found]) -> list[Claim]:
     """One claim per sentence, target and quantity; a denial overrules unqualified appeal counts.
 
-    “共受理行政复议1起，行政诉讼5起，没有因政府信息公开而被提起的行政复议或行政诉讼”: the
-    counts are the agency's whole caseload, the denial is what the disclosure tables hold.
+    “全局办理行政复议N起、行政诉讼M起，没有因信息公开被申请复议或起诉的”: the counts are
+    the agency's whole caseload, the denial is what the disclosure tables hold.
     """
-    denied = {f.segment for f in found if f.negation and f.claim.target in APPEAL_TARGETS}
+    denied = {f.segment for f in found if f.negation and f.claim.target.startswith("appeals.")}
     best: dict[tuple[int, str, float], _Found] = {}
     for f in found:
         c = f.claim
-        if c.target in APPEAL_TARGETS and not f.negation and not f.qualified_in_sentence and f.segment in denied:
+        if c.target.startswith("appeals.") and not f.negation and not f.qualified_in_sentence and f.segment in denied:
             continue
         key = (f.segment, c.target, float(c.quantity))
         kept = best.get(key)
