@@ -158,3 +158,56 @@ def test_carry_over_ignores_gaps_between_years_and_other_agencies() -> None:
     y1 = year_report("甲县统计局", 2020, [0] * 7, [5] * 7)
     assert carry_over_findings([y1, year_report("甲县统计局", 2022, [0] * 7, [0] * 7)]) == []
     assert carry_over_findings([y1, year_report("乙县统计局", 2021, [0] * 7, [0] * 7)]) == []
+
+
+# ---------------------------------------------------------------- prose claims vs tables
+def with_prose(values: dict, sentence: str) -> gongkai.Report:  # type: ignore[type-arg]
+    rng = random.Random(9)
+    text = render(values, "tsv", rng, 0.0).text or ""
+    at = text.index("一、总体情况")
+    return gongkai.extract(text[:at] + f"一、总体情况\n{sentence}\n" + text[at + len("一、总体情况"):])
+
+
+def test_ambiguous_total_is_accepted_under_either_reading() -> None:
+    values = consistent(4)
+    new = values["requests.new_received.total"] or 0
+    both = new + (values["requests.carried_over.total"] or 0)
+    for number in (new, both):
+        report = with_prose(values, f"本年度共受理政府信息公开申请{number}件。")
+        assert not [f for f in report.findings if f["rule"] == "claim.mismatch"], number
+
+
+def test_unambiguous_disagreement_is_an_error_and_ambiguous_one_a_warning() -> None:
+    values = consistent(4)
+    values["appeals.review.total"] = 2
+    values["appeals.review.upheld"] = 2
+    for key in ("corrected", "other", "pending"):
+        values[f"appeals.review.{key}"] = 0
+    report = with_prose(values, "全年因政府信息公开被申请行政复议5起。")
+    mismatch = [f for f in report.findings if f["rule"] == "claim.mismatch"]
+    assert [(f["severity"], f["expected"], f["observed"]) for f in mismatch] == [("error", 5, 2)]
+    assert mismatch[0]["cells"] == ["appeals.review.total"]
+    new = values["requests.new_received.total"] or 0
+    both = new + (values["requests.carried_over.total"] or 0)
+    report = with_prose(values, f"本年度共受理政府信息公开申请{both + new + 7}件。")
+    assert [f["severity"] for f in report.findings if f["rule"] == "claim.mismatch"] == ["warning"]
+
+
+@pytest.mark.parametrize("layout", ["tsv", "markdown", "html", "blank_lines"])
+def test_every_injected_prose_disagreement_is_reported(layout: str) -> None:
+    rng = random.Random(layout)
+    reported = injected = 0
+    for _ in range(20):
+        seed = rng.randrange(10**6)
+        item = render(random_values(random.Random(seed)), layout, random.Random(seed), 0.0)
+        report = gongkai.extract(item.source_bytes)
+        numbered = [c for c in report.claims if str(int(c["quantity"])) in report.text[c["span"][0]:c["span"][1]]]
+        if not numbered:
+            continue
+        claim = rng.choice(numbered)
+        start, end = claim["span"]
+        at = report.text.index(str(int(claim["quantity"])), start, end)
+        text = report.text[:at] + str(int(claim["quantity"]) + 7) + report.text[at + len(str(int(claim["quantity"]))):]
+        injected += 1
+        reported += any(f["rule"] == "claim.mismatch" for f in gongkai.extract(text).findings)
+    assert injected >= 4 and reported == injected
