@@ -76,7 +76,8 @@ class Identity:
 
 def identities(rule: Rule, report: Report) -> list[Identity]:
     """The instances of ``rule`` in this report's template (2019 keeps its single （六） row)."""
-    rows = [r.key for r in T.REQUEST_ROWS if _row_applies(r.key, report)]
+    single = _single_other_row(report)
+    rows = [r.key for r in T.REQUEST_ROWS if _row_applies(r.key, single)]
     if rule.per == "request_column":
         out = []
         for column in T.REQUEST_COLUMNS:
@@ -104,10 +105,14 @@ def _row_label(key: str) -> str:
     return row.label[:12]
 
 
-def _row_applies(key: str, report: Report) -> bool:
-    single = report.format_version == "2019" or any(
-        report.cell(f"requests.other_processing.{c}").value is not None for c in T.REQUEST_COLUMNS
+def _single_other_row(report: Report) -> bool:
+    """Whether 表三 prints the one （六）其他处理 row (2019, and some 2021 reports)."""
+    return report.format_version == "2019" or any(
+        c.value is not None for _, c in report.requests.other_processing.cells()
     )
+
+
+def _row_applies(key: str, single: bool) -> bool:
     if key == "other_processing":
         return single
     if key in ("other_overdue_correction", "other_overdue_fee", "other_other"):
@@ -129,21 +134,33 @@ class Broken:
     observed: float  # what the report prints for the whole (right)
 
 
-def check_identities(report: Report) -> list[Broken]:
+def cell_numbers(report: Report) -> dict[str, float | None]:
+    """Every template cell's value for arithmetic, by dotted path (computed once per report)."""
+    return {path: _number(cell) for path, cell in report.table_cells()}
+
+
+def all_identities(report: Report) -> list[Identity]:
+    return [i for rule in RULES for i in identities(rule, report)]
+
+
+def check_identities(
+    report: Report, numbers: dict[str, float | None] | None = None, idents: Sequence[Identity] | None = None
+) -> list[Broken]:
+    numbers = numbers if numbers is not None else cell_numbers(report)
     broken: list[Broken] = []
-    for rule in RULES:
-        for ident in identities(rule, report):
-            left = [_number(report.cell(p)) for p in ident.left]
-            right = [_number(report.cell(p)) for p in ident.right]
-            if any(v is None for v in (*left, *right)):
-                continue
-            lsum, rsum = sum(left), sum(right)  # type: ignore[arg-type]
-            if abs(lsum - rsum) > 1e-6:
-                broken.append(Broken(ident, lsum, rsum))
+    for ident in idents if idents is not None else all_identities(report):
+        left = [numbers[p] for p in ident.left]
+        right = [numbers[p] for p in ident.right]
+        if any(v is None for v in left) or any(v is None for v in right):
+            continue
+        lsum, rsum = sum(left), sum(right)  # type: ignore[arg-type]
+        if abs(lsum - rsum) > 1e-6:
+            broken.append(Broken(ident, lsum, rsum))
     return broken
 
 
-def explain(report: Report, broken: Sequence[Broken]) -> tuple[str, float] | None:
+def explain(report: Report, broken: Sequence[Broken], numbers: dict[str, float | None] | None = None,
+            idents: Sequence[Identity] | None = None) -> tuple[str, float] | None:
     """The one cell whose correction would mend every broken identity, and its mended value.
 
     A cell in an identity moves its residual by +d (left side) or −d (right side); it explains
@@ -158,15 +175,16 @@ def explain(report: Report, broken: Sequence[Broken]) -> tuple[str, float] | Non
         for sign, paths in ((1.0, b.identity.left), (-1.0, b.identity.right)):
             for path in paths:
                 candidates[path].append(-residual / sign)
+    numbers = numbers if numbers is not None else cell_numbers(report)
     broken_identities = {b.identity for b in broken}
-    holding = [i for rule in RULES for i in identities(rule, report) if i not in broken_identities]
+    holding = [i for i in (idents if idents is not None else all_identities(report)) if i not in broken_identities]
     fits: list[tuple[str, float]] = []
     for path, deltas in candidates.items():
         if len(deltas) != len(broken) or max(deltas) - min(deltas) > 1e-6:
             continue
-        if any(path in (*i.left, *i.right) for i in holding if _all_known(report, i)):
+        if any(path in (*i.left, *i.right) for i in holding if _all_known(numbers, i)):
             continue
-        value = _number(report.cell(path))
+        value = numbers[path]
         if value is None or value + deltas[0] < 0:
             continue
         fits.append((path, value + deltas[0]))
@@ -174,8 +192,8 @@ def explain(report: Report, broken: Sequence[Broken]) -> tuple[str, float] | Non
     return fits[0] if len(fits) == 1 else None
 
 
-def _all_known(report: Report, ident: Identity) -> bool:
-    return all(_number(report.cell(p)) is not None for p in (*ident.left, *ident.right))
+def _all_known(numbers: dict[str, float | None], ident: Identity) -> bool:
+    return all(numbers[p] is not None for p in (*ident.left, *ident.right))
 
 
 def _spans(report: Report, paths: Iterable[str]) -> list[list[int]]:
@@ -189,8 +207,10 @@ def _fmt(x: float | None) -> str:
 
 
 def arithmetic_findings(report: Report) -> list[Finding]:
-    broken = check_identities(report)
-    suspect = explain(report, broken)
+    numbers = cell_numbers(report)
+    idents = all_identities(report)
+    broken = check_identities(report, numbers, idents)
+    suspect = explain(report, broken, numbers, idents)
     findings: list[Finding] = []
     for b in broken:
         ident = b.identity
@@ -231,7 +251,7 @@ def missing_findings(report: Report, applicable: Any) -> list[Finding]:
     """One ``cell.missing`` finding per table: cells not found (warning) or printed blank (info)."""
     if report.format_version == "unknown":
         return []
-    single = not _row_applies("other_other", report)
+    single = _single_other_row(report)
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path, cell in report.table_cells():
         if cell.value is not None or not applicable(path, report.format_version, single):
