@@ -97,3 +97,12 @@ def test_old_report_without_tables_says_it_predates_the_template() -> None:
 def test_a_missing_path_is_an_error_not_an_empty_report(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no such file"):
         gongkai.extract(str(tmp_path / "typo.txt"))
+
+
+def test_checks_can_be_skipped_for_tables_only(seeds_dir: Path) -> None:
+    path = seeds_dir / "002_20e49bc070485a7c.txt"
+    full = gongkai.extract(path)
+    tables_only = gongkai.extract(path, checks=False)
+    assert full.findings and full.claims
+    assert tables_only.findings == [] and tables_only.claims == []
+    assert tables_only.to_dict(include_text=False)["requests"] == full.to_dict(include_text=False)["requests"]

@@ -31,21 +31,25 @@ REPORT_MARKERS = ("政府信息公开", "政务公开", "信息公开")
 Source_ = str | bytes | os.PathLike[str]
 
 
-def extract(source: Source_, *, path: str | None = None) -> Report:
+def extract(source: Source_, *, path: str | None = None, checks: bool = True) -> Report:
     """Read one report and return its tables, fields and warnings.
 
     ``source`` is a file path (``str`` or ``Path``), the file's ``bytes``, or the report's
     text as ``str`` (a ``str`` naming an existing file is read as that file). ``path`` names
-    the source in ``Report.source.path`` when bytes or text are given.
+    the source in ``Report.source.path`` when bytes or text are given. ``checks=False`` skips
+    the prose claims and the reconciler (tables and fields only, faster).
     Raises ``GongkaiError`` subclasses for input that cannot be read at all (empty, binary,
     corrupt); anything readable yields a report, with warnings where it is incomplete.
     """
     data, where = _load(source, path)
-    return extract_with_evidence(data, where)[0]
+    return extract_with_evidence(data, where, checks)[0]
 
 
-def extract_with_evidence(data: bytes, where: str | None) -> tuple[Report, TableRead, Document]:
-    """The pipeline itself; the evidence behind each cell is what confidence training fits on."""
+def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -> tuple[Report, TableRead, Document]:
+    """The pipeline itself; the evidence behind each cell is what confidence training fits on.
+
+    ``checks=False`` stops after the tables and fields: no prose claims, no findings.
+    """
     doc = read_bytes(data, where)
     report = Report(
         source=Source(where, hashlib.sha256(data).hexdigest(), doc.media_type, doc.pages),
@@ -61,8 +65,9 @@ def extract_with_evidence(data: bytes, where: str | None) -> tuple[Report, Table
     _decide_version(report, read, doc)
     _apply_confidence(report, read, doc)
     _add_pages(report, doc)
-    report.claims = [claim.to_dict() for claim in find_claims(doc.text, report.sections)]
-    report.findings = reconcile(report, applicable)
+    if checks:
+        report.claims = [claim.to_dict() for claim in find_claims(doc.text, report.sections)]
+        report.findings = reconcile(report, applicable)
     return report, read, doc
 
 
