@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -88,20 +88,24 @@ def summarize(report: Report, out: TextIO) -> None:
     out.write("\n")
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    status = 0
-    for name in args.files:
+def read_reports(files: Sequence[str], failed: list[str]) -> Iterator[Report]:
+    """Reports of ``files`` one by one; a file that cannot be read is named on stderr and skipped."""
+    for name in files:
         try:
-            report = extract(Path(name))
+            yield extract(Path(name))
         except (GongkaiError, OSError) as exc:
             sys.stderr.write(f"gongkai: {name}: {exc}\n")
-            status = EXIT_INPUT_ERROR
-            continue
+            failed.append(name)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    failed: list[str] = []
+    for report in read_reports(args.files, failed):
         if args.format == "json":
             sys.stdout.write(report.to_json(include_text=not args.no_text) + "\n")
         else:
             summarize(report, sys.stdout)
-    return status
+    return EXIT_INPUT_ERROR if failed else 0
 
 
 def source_lines(report: Report, spans: list[list[int]], most: int = SOURCE_LINES_SHOWN) -> list[str]:
@@ -172,14 +176,8 @@ def context(report: Report, span: tuple[int, int]) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     """Findings per report, then across years; exit 1 when any finding is an error."""
     reports: list[Report] = []
-    status = 0
-    for name in args.files:
-        try:
-            report = extract(Path(name))
-        except (GongkaiError, OSError) as exc:
-            sys.stderr.write(f"gongkai: {name}: {exc}\n")
-            status = EXIT_INPUT_ERROR
-            continue
+    failed: list[str] = []
+    for report in read_reports(args.files, failed):
         reports.append(report)
         print_findings(report, report.findings, sys.stdout)
     across = carry_over_findings(reports)
@@ -189,7 +187,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors += [f for f in across if f["severity"] == "error"]
     if errors:
         return EXIT_FINDINGS
-    return status
+    return EXIT_INPUT_ERROR if failed else 0
 
 
 def cmd_train_confidence(args: argparse.Namespace) -> int:

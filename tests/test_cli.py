@@ -40,3 +40,13 @@ def test_bad_file_is_reported_and_the_others_still_run(
     assert "empty.txt" in captured.err and "[E001]" in captured.err
     assert "missing.txt" in captured.err
     assert json.loads(captured.out.strip())["agency"]["value"] == "晋江市科学技术局"
+
+
+def test_check_reports_unreadable_files_and_exits_2_without_errors(
+    tmp_path: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = tmp_path / "junk.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
+    assert main(["check", str(binary), str(seeds_dir / "000_311298fcf36e9c33.txt")]) == 2
+    captured = capsys.readouterr()
+    assert "junk.bin" in captured.err and "no problems found" in captured.out
