@@ -115,12 +115,12 @@ def _decide_version(report: Report, read: TableRead, doc: Document) -> None:
         return
     version = read.format_version
     if version == "unknown":
-        if read.found.get("requests_2019_row"):
+        if read.single_other_row:
             version = "2019"
         elif "〔2021〕30号" in doc.text or read.found.get("requests"):
             version = "2021"
     report.format_version = version
-    if version == "2021" and read.found.get("requests_2019_row"):
+    if version == "2021" and read.single_other_row:
         report.warnings.append("表三 prints the single （六）其他处理 row of the 2019 template")
 
 
@@ -147,7 +147,7 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
     scores: list[float] = []
     missing: list[str] = []
     for path, cell in report.table_cells():
-        if not applicable(path, report.format_version, read.found.get("requests_2019_row")):
+        if not applicable(path, report.format_version, read.single_other_row):
             if cell.value is None:
                 cell.confidence = NOT_APPLICABLE_CONFIDENCE
             continue

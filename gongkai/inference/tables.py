@@ -78,6 +78,8 @@ class TableRead:
     layouts: set[str] = field(default_factory=set)
     found: dict[str, bool] = field(default_factory=dict)
     format_version: str = "unknown"
+    # 表三 prints the single （六）其他处理 row of 2019 (some 2021-template reports do too).
+    single_other_row: bool = False
 
 
 @dataclass
@@ -235,9 +237,9 @@ def read_requests(stream: TokenStream, report: Report, read: TableRead, grid: bo
     for key, slots in slots_by_row.items():
         for column, slot in zip(T.REQUEST_COLUMNS, slots):
             _set(report, read, f"requests.{key}.{column}", slot, matches[key])
-    _uses_2019_row = "other_processing" in slots_by_row
-    _uses_2021_rows = any(k in slots_by_row for k in ("other_overdue_correction", "other_overdue_fee"))
-    read.found["requests_2019_row"] = _uses_2019_row and not _uses_2021_rows
+    uses_single_row = "other_processing" in slots_by_row
+    uses_2021_rows = any(k in slots_by_row for k in ("other_overdue_correction", "other_overdue_fee"))
+    read.single_other_row = uses_single_row and not uses_2021_rows
 
 
 def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead) -> bool:
@@ -252,7 +254,7 @@ def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead
                     _set(report, read, f"requests.{key}.{column}",
                          SlotValue(tok, tok.number.value if tok.number else None, "order"), None, "order")
             read.found["requests"] = True
-            read.found["requests_2019_row"] = version == "2019"
+            read.single_other_row = version == "2019"
             read.warnings.append("表三: row labels could not be matched; numbers read in template order")
             return True
     return False
