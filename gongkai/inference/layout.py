@@ -29,6 +29,8 @@ COMMON_GAP_SHARE = 0.25
 MIN_GAP_EVIDENCE = 3
 # A cell with sentence punctuation and at least this many characters is prose, not a label.
 PROSE_MIN_CHARS = 25
+# Lines longer than this are whole documents run together (scraped CSV cells).
+LONG_LINE_CHARS = 120
 
 _PIPE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SPACE_COLUMNS_RE = re.compile(r"(?:[ \xa0]{2,}|\u3000+)")
@@ -45,6 +47,8 @@ _NUMBER_AREA_RE = re.compile(
 _LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][ \u3000]*(?:[\u4e00-\u9fff“\"]|$)")
 _PROSE_MARKS = ("。", "；", "！", "？")
 _ANY_DIGIT_RE = re.compile(r"\d")
+# Where a long flattened line may be cut: after a sentence, or at a paragraph indent.
+_SENTENCE_END_RE = re.compile(r"[。；！？]|\u3000{2,}")
 
 
 @dataclass(slots=True)
@@ -128,6 +132,12 @@ def _split_cells(line: str, style: str) -> list[tuple[int, int]]:
         if pos < len(line):
             cells.append((pos, len(line)))
         return cells
+    if len(line) > LONG_LINE_CHARS:
+        # A whole flattened document on one line: cut it into sentences and paragraphs so that
+        # prose stays prose and the tables between them are read.
+        cuts = [m.end() for m in _SENTENCE_END_RE.finditer(line)]
+        edges = [0, *[c for c in cuts if 0 < c < len(line)], len(line)]
+        return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
     return [(0, len(line))]
 
 

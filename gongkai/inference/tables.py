@@ -342,7 +342,8 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
                    gaps: GapStats | None = None) -> None:
     stream = tokenize(text, *region, gaps)
     read.layouts.update(stream.layouts)
-    segment = text[region[0]:region[1]]
+    # Column headers are compared without spaces and with 本年度 read as 本年 (both are printed).
+    segment = re.sub(r"\s+", "", text[region[0]:region[1]]).replace("本年度", "本年")
     is_2019 = any(m in segment for m in T.MARKERS_2019) and not any(
         m in segment for m in ("本年制发件数", "本年废止件数")
     )
