@@ -63,8 +63,8 @@ def test_spans_index_the_source_text() -> None:
 
 
 def test_a_whole_document_on_one_line_is_cut_at_sentences_so_its_tables_are_read() -> None:
-    text = ("三、收到和处理政府信息公开申请情况。全年未收到政府信息公开申请，也没有发生行政复议。"
-            "第二十条第（五）项信息内容本年处理决定数量行政许可201956\u3000\u3000四、其他情况")
+    text = ("三、收到和处理政府信息公开申请情况。全年未收到政府信息公开申请，也没有发生行政复议。" * 3
+            + "第二十条第（五）项信息内容本年处理决定数量行政许可201956\u3000\u3000四、其他情况")
     toks = kinds_and_texts(text)
     assert ("run", "201956") in toks
     assert all(k == "label" for k, t in toks if "。" in t)
