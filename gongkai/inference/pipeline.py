@@ -14,6 +14,7 @@ from gongkai.inference.fields import find_agency_and_year, find_sections
 from gongkai.inference.readers import read_bytes
 from gongkai.inference.reconcile import reconcile
 from gongkai.inference.tables import TableRead, read_tables
+from gongkai.inference.template import applicable
 from gongkai.report import Report, Source
 
 # Inputs larger than this are refused rather than read (a report is well under 20 MB).
@@ -67,7 +68,7 @@ def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -
     _add_pages(report, doc)
     if checks:
         report.claims = [claim.to_dict() for claim in find_claims(doc.text, report.sections)]
-        report.findings = reconcile(report, applicable)
+        report.findings = reconcile(report)
     return report, read, doc
 
 
@@ -124,23 +125,6 @@ def _decide_version(report: Report, read: TableRead, doc: Document) -> None:
         report.warnings.append("表三 prints the single （六）其他处理 row of the 2019 template")
 
 
-SINGLE_OTHER_ROW_KEYS = ("other_overdue_correction", "other_overdue_fee", "other_other")
-
-
-def applicable(path: str, version: str, single_other_row: bool | None = None) -> bool:
-    """Whether the report's template has this cell at all.
-
-    ``single_other_row``: 表三 prints the one （六）其他处理 row of 2019 (some 2021-template
-    reports keep it too); by default it follows ``version``.
-    """
-    if version == "2019" and path.startswith("proactive."):
-        return False
-    single = version == "2019" if single_other_row is None else single_other_row
-    if single:
-        return not any(path.startswith(f"requests.{k}.") for k in SINGLE_OTHER_ROW_KEYS)
-    return not path.startswith("requests.other_processing.")
-
-
 def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
     layouts = tuple(sorted(read.layouts))
     structured = doc.structured_tables > 0
@@ -191,4 +175,4 @@ def _add_pages(report: Report, doc: Document) -> None:
             cell.page = doc.page_at(cell.span[0])
 
 
-__all__ = ["extract", "GongkaiError"]
+__all__ = ["GongkaiError", "applicable", "extract"]

@@ -247,14 +247,14 @@ def cell_name(path: str) -> str:
     return "表二" + ".".join(parts[1:])
 
 
-def missing_findings(report: Report, applicable: Any) -> list[Finding]:
+def missing_findings(report: Report) -> list[Finding]:
     """One ``cell.missing`` finding per table: cells not found (warning) or printed blank (info)."""
     if report.format_version == "unknown":
         return []
     single = _single_other_row(report)
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path, cell in report.table_cells():
-        if cell.value is not None or not applicable(path, report.format_version, single):
+        if cell.value is not None or not T.applicable(path, report.format_version, single):
             continue
         kind = "blank" if cell.confidence > FOUND_CONFIDENCE else "absent"
         groups[(path.split(".")[0], kind)].append(path)
@@ -322,11 +322,11 @@ def _is_cell(report: Report, path: str) -> bool:
     return True
 
 
-def reconcile(report: Report, applicable: Any) -> list[Finding]:
+def reconcile(report: Report) -> list[Finding]:
     """Every finding for one report: arithmetic, prose claims, unread cells."""
     if report.format_version == "unknown":
         return []
-    return [*arithmetic_findings(report), *claim_findings(report), *missing_findings(report, applicable)]
+    return [*arithmetic_findings(report), *claim_findings(report), *missing_findings(report)]
 
 
 # ---------------------------------------------------------------- across years

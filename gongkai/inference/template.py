@@ -137,3 +137,21 @@ TABLE3_HEADINGS: tuple[str, ...] = ("收到和处理政府信息公开申请情�
 TABLE4_HEADINGS: tuple[str, ...] = ("行政复议、行政诉讼情况", "行政复议和行政诉讼情况", "行政复议、提起行政诉讼情况",
                                     "被申请行政复议、提起行政诉讼情况")
 AFTER_TABLES_HEADINGS: tuple[str, ...] = ("存在的主要问题", "主要问题及改进情况")
+
+
+# ---------------------------------------------------------------- which cells a template has
+SINGLE_OTHER_ROW_KEYS = ("other_overdue_correction", "other_overdue_fee", "other_other")
+
+
+def applicable(path: str, version: str, single_other_row: bool | None = None) -> bool:
+    """Whether the report's template has this cell at all.
+
+    ``single_other_row``: 表三 prints the one （六）其他处理 row of 2019 (some 2021-template
+    reports keep it too); by default it follows ``version``.
+    """
+    if version == "2019" and path.startswith("proactive."):
+        return False
+    single = version == "2019" if single_other_row is None else single_other_row
+    if single:
+        return not any(path.startswith(f"requests.{k}.") for k in SINGLE_OTHER_ROW_KEYS)
+    return not path.startswith("requests.other_processing.")

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from gongkai.errors import GongkaiError
 from gongkai.inference.confidence import MODEL_PATH, ConfidenceModel, expected_calibration_error, features
-from gongkai.inference.pipeline import applicable, extract_with_evidence
+from gongkai.inference.pipeline import extract_with_evidence
+from gongkai.inference.template import applicable
 from gongkai.training.synth import LAYOUTS, SynthReport, generate
 
 # Noise range of the generated reports the model is fitted on (share of eligible characters).
