@@ -122,9 +122,6 @@ def align_rows(
                 row[m.index] = m.score * fit
         scores.append([v if v > MIN_PAIR_SCORE else 0.0 for v in row])
 
-    def pair(i: int, j: int) -> float:
-        return scores[i][j]
-
     dp = [[0.0] * (n_template + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
         row_dp, prev_dp, row_scores = dp[i], dp[i - 1], scores[i - 1]
@@ -140,7 +137,7 @@ def align_rows(
     out: dict[int, tuple[RowObservation, LabelMatch | None]] = {}
     i, j = n, n_template
     while i > 0 and j > 0:
-        s = pair(i - 1, j - 1)
+        s = scores[i - 1][j - 1]
         if s and abs(dp[i][j] - (dp[i - 1][j - 1] + s)) < 1e-9:
             out[j - 1] = (rows[i - 1], matches[i - 1])
             i, j = i - 1, j - 1
