@@ -67,7 +67,7 @@ def peak_memory(docs: list[tuple[str, bytes]]) -> float:
     tracemalloc.start()
     for name, data in docs:
         try:
-            extract(data, path=name)
+            extract(data, path=name, classify=False)
         except GongkaiError:
             pass
     _, peak = tracemalloc.get_traced_memory()
@@ -101,10 +101,10 @@ def main() -> None:
     print("== speed (one process, one core; one warm-up pass per set)")
     for label, docs in (("seeds", seeds), ("real corpus, text formats", corpus_text), ("real corpus, all", corpus),
                         ("generated, text layouts", text_variants), ("generated, all layouts", variant_docs)):
-        timed_run(docs, lambda d, n: extract(d, path=n))  # warm-up: lazy imports, caches
+        timed_run(docs, lambda d, n: extract(d, path=n, classify=False))  # warm-up: lazy imports, caches
         base_times, _ = best_of(args.repeat, docs, lambda d, n: read_bytes(d, n))
-        times, errors = best_of(args.repeat, docs, lambda d, n: extract(d, path=n))
-        tables_only, _ = best_of(args.repeat, docs, lambda d, n: extract(d, path=n, checks=False))
+        times, errors = best_of(args.repeat, docs, lambda d, n: extract(d, path=n, classify=False))
+        tables_only, _ = best_of(args.repeat, docs, lambda d, n: extract(d, path=n, checks=False, classify=False))
         print(describe(label, times, errors))
         if tables_only:
             print(f"{'':<28} extraction alone (checks=False, no claims/findings): "
@@ -127,7 +127,7 @@ def report_accuracy(variants: list) -> None:  # type: ignore[type-arg]
     right: list[bool] = []
     for i, item in enumerate(variants):
         try:
-            report = extract(item.source_bytes, path=f"synth-{item.layout}-{i}")
+            report = extract(item.source_bytes, path=f"synth-{item.layout}-{i}", classify=False)
         except GongkaiError:
             continue
         single = item.format_version == "2019"

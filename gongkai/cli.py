@@ -11,9 +11,11 @@ from typing import Any, TextIO
 
 from gongkai.errors import GongkaiError
 from gongkai.inference import template as T
+from gongkai.inference.classify import LABELS, TFIDF_DIR, TRANSFORMER_DIR
 from gongkai.inference.pipeline import extract
 from gongkai.inference.reconcile import carry_over_findings, cell_name
 from gongkai.report import Cell, Report
+from gongkai.training.sentence_model import FineTuneSettings, PretrainSettings
 
 # Cells below this confidence are flagged with "?" in the readable summary.
 LOW_CONFIDENCE = 0.5
@@ -22,6 +24,7 @@ EXIT_INPUT_ERROR = 2
 SOURCE_LINES_SHOWN = 4
 SOURCE_LINE_MAX_CHARS = 160
 CONTEXT_CHARS = 90
+SENTENCE_CHARS_SHOWN = 48
 
 _ROW_LABELS_SHORT: dict[str, str] = {
     "new_received": "一、本年新收", "carried_over": "二、上年结转", "granted": "（一）予以公开",
@@ -84,16 +87,34 @@ def summarize(report: Report, out: TextIO) -> None:
             g = getattr(report.appeals, group)
             out.write(f"   表四  {_pad(label, 16)}" + "  ".join(
                 f"{T.APPEAL_COLUMN_LABELS[c]} {_fmt(getattr(g, c))}" for c in T.APPEAL_COLUMNS) + "\n")
+    summarize_sentences(report, out)
     for warning in report.warnings:
         out.write(f"   warning: {warning}\n")
     out.write("\n")
 
 
-def read_reports(files: Sequence[str], failed: list[str]) -> Iterator[Report]:
+def summarize_sentences(report: Report, out: TextIO) -> None:
+    """Counts per label, then each labelled sentence with its section and highest score."""
+    sentences = report.sentences
+    if not sentences:
+        return
+    counts = {lab: sum(lab in s["labels"] for s in sentences) for lab in LABELS}
+    out.write(f"   sentences: {len(sentences)} narrative; " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+    for s in sentences:
+        if not s["labels"]:
+            continue
+        top = max(s["scores"][lab] for lab in s["labels"])
+        text = " ".join(s["text"].split())
+        text = text if len(text) <= SENTENCE_CHARS_SHOWN else text[:SENTENCE_CHARS_SHOWN] + "…"
+        out.write(f"     {_pad(s['section'] or '', 10)} {_pad(','.join(s['labels']), 22)} {top:.2f}  {text}\n")
+
+
+def read_reports(files: Sequence[str], failed: list[str], classify: bool = True,
+                 classifier: str | None = None) -> Iterator[Report]:
     """Reports of ``files`` one by one; a file that cannot be read is named on stderr and skipped."""
     for name in files:
         try:
-            yield extract(Path(name))
+            yield extract(Path(name), classify=classify, classifier=classifier)
         except (GongkaiError, OSError) as exc:
             sys.stderr.write(f"gongkai: {name}: {exc}\n")
             failed.append(name)
@@ -101,7 +122,7 @@ def read_reports(files: Sequence[str], failed: list[str]) -> Iterator[Report]:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     failed: list[str] = []
-    for report in read_reports(args.files, failed):
+    for report in read_reports(args.files, failed, not args.no_classify, args.classifier):
         if args.format == "json":
             sys.stdout.write(report.to_json(include_text=not args.no_text) + "\n")
         else:
@@ -178,7 +199,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Findings per report, then across years; exit 1 when any finding is an error."""
     reports: list[Report] = []
     failed: list[str] = []
-    for report in read_reports(args.files, failed):
+    for report in read_reports(args.files, failed, classify=False):
         reports.append(report)
         print_findings(report, report.findings, sys.stdout)
     across = carry_over_findings(reports)
@@ -197,6 +218,37 @@ def cmd_train_confidence(args: argparse.Namespace) -> int:
     return calibrate_main(n_reports=args.reports, seed=args.seed, out=Path(args.out) if args.out else None)
 
 
+def cmd_train_classifier(args: argparse.Namespace) -> int:
+    from gongkai.training.classifier import TrainOptions, train_classifier
+    from gongkai.training.sentence_data import LABELS_FILE, shared_dir
+
+    options = TrainOptions(
+        shared=shared_dir(args.shared), kind=args.kind, out=Path(args.out) if args.out else None,
+        data=Path(args.data or LABELS_FILE), base_model=args.base_model, extra_text=args.extra_text or (),
+        weak=not args.no_weak, save_base=Path(args.save_base) if args.save_base else None,
+        pretrain=PretrainSettings(steps=args.pretrain_steps),
+        finetune=FineTuneSettings(epochs=args.epochs, learning_rate=args.learning_rate))
+    out = train_classifier(options)
+    print(f"saved the classifier to {out}; `gongkai evaluate classifier` compares it on the test split")
+    return 0
+
+
+def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
+    from gongkai.training.classifier import evaluate_classifiers, results_table, write_card
+    from gongkai.training.sentence_data import LABELS_FILE, shared_dir
+
+    results = evaluate_classifiers(shared_dir(args.shared), Path(args.transformer), Path(args.baseline),
+                                   Path(args.data or LABELS_FILE))
+    print(f"held-out test split: {results['test_sentences']} sentences from {results['test_docs']} documents\n")
+    print(results_table(results))
+    for name in ("baseline", "transformer"):
+        print(f"{name} ECE per label: " + ", ".join(f"{k} {v:.3f}" for k, v in results[f"{name}_ece"].items()))
+    if args.write_card:
+        for folder in {Path(args.transformer), Path(args.baseline)}:
+            print(f"wrote {write_card(folder, results)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("summary", "json"), default="summary",
                     help="summary: readable tables and warnings; json: one schema-v1 object per line")
     ex.add_argument("--no-text", action="store_true", help="leave the full text out of the JSON")
+    ex.add_argument("--no-classify", action="store_true", help="do not load the sentence classifier (faster; "
+                    "sentences come without scores)")
+    ex.add_argument("--classifier", help="a classifier folder other than the shipped one")
     ex.set_defaults(func=cmd_extract)
     check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
@@ -217,6 +272,33 @@ def build_parser() -> argparse.ArgumentParser:
     conf.add_argument("--seed", type=int, default=7)
     conf.add_argument("--out", help="where to write the model (default: the shipped one)")
     conf.set_defaults(func=cmd_train_confidence)
+    clf = train_sub.add_parser("classifier", help="train the sentence classifier (pre-train a base unless given one)")
+    clf.add_argument("--base-model", help="Hugging Face model id or local path to fine-tune (default: pre-train a "
+                     "small character BERT on the corpus first)")
+    clf.add_argument("--data", help="hand labels, JSON Lines (default: gongkai/annotations/sentences/labels.jsonl)")
+    clf.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")
+    clf.add_argument("--kind", choices=("transformer", "tfidf"), default="transformer",
+                     help="transformer (fine-tuned encoder) or tfidf (character n-grams + logistic regression)")
+    clf.add_argument("--out", help="where to save the classifier (default: the shipped folder of the kind)")
+    clf.add_argument("--extra-text", nargs="*", help="files or folders of extra Chinese text for pre-training "
+                     "(e.g. Debian's manpages-zh and fortunes-zh)")
+    clf.add_argument("--save-base", help="keep the pre-trained base model in this folder")
+    clf.add_argument("--pretrain-steps", type=int, default=PretrainSettings.steps)
+    clf.add_argument("--epochs", type=int, default=FineTuneSettings.epochs)
+    clf.add_argument("--learning-rate", type=float, default=FineTuneSettings.learning_rate)
+    clf.add_argument("--no-weak", action="store_true", help="train on hand labels only")
+    clf.set_defaults(func=cmd_train_classifier)
+    evaluate = sub.add_parser("evaluate", help="measure a model on held-out data")
+    evaluate_sub = evaluate.add_subparsers(dest="what", required=True)
+    ev = evaluate_sub.add_parser("classifier", help="per-label P/R/F1 on the test split: heuristic, TF-IDF "
+                                 "baseline, transformer")
+    ev.add_argument("--transformer", default=str(TRANSFORMER_DIR), help="transformer classifier folder "
+                    "(default: the shipped one)")
+    ev.add_argument("--baseline", default=str(TFIDF_DIR), help="TF-IDF classifier folder (default: the shipped one)")
+    ev.add_argument("--data", help="hand labels, JSON Lines (default: the shipped ones)")
+    ev.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")
+    ev.add_argument("--write-card", action="store_true", help="write the figures into both models' MODEL_CARD.md")
+    ev.set_defaults(func=cmd_evaluate_classifier)
     return parser
 
 

@@ -50,3 +50,27 @@ def test_check_reports_unreadable_files_and_exits_2_without_errors(
     assert main(["check", str(binary), str(seeds_dir / "000_311298fcf36e9c33.txt")]) == 2
     captured = capsys.readouterr()
     assert "junk.bin" in captured.err and "no problems found" in captured.out
+
+
+def test_summary_lists_tagged_sentences(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", str(seeds_dir / "000_311298fcf36e9c33.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "sentences:" in out and "narrative" in out
+    tagged = [line for line in out.splitlines() if line.startswith("     ") and any(
+        lab in line for lab in ("problem", "measure", "platform", "supervision"))]
+    assert len(tagged) >= 5
+    assert any(line.lstrip().startswith("五（二）") and "measure" in line for line in tagged)
+
+
+def test_no_classify_skips_the_model(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", "--format", "json", "--no-classify", str(seeds_dir / "000_311298fcf36e9c33.txt")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sentences"] and all(s["scores"] is None for s in data["sentences"])
+
+
+def test_evaluate_classifier_compares_three_models(capsys: pytest.CaptureFixture[str], seeds_dir: Path) -> None:
+    assert main(["evaluate", "classifier", "--shared", str(seeds_dir.parent)]) == 0
+    out = capsys.readouterr().out
+    for name in ("heuristic", "baseline", "transformer"):
+        assert f"| {name} | macro |" in out
+    assert "held-out test split" in out and "ECE" in out

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gongkai.inference.fields import find_sections
+from gongkai.inference.fields import find_sections, heading_span
 from gongkai.inference.numbers import FULLWIDTH_DIGITS, OCR_LABEL_CONFUSIONS, parse_number
 from gongkai.inference.tables import find_regions
 from gongkai.report import Section
@@ -417,7 +417,7 @@ def masked_ranges(text: str, sections: Sequence[Section]) -> list[tuple[int, int
     for region in (regions.t2, regions.t3, regions.t4):
         if region is not None:
             ranges += _region_without_prose(text, region)
-    ranges += [_heading_span(text, s) for s in sections]
+    ranges += [heading_span(text, s) for s in sections]
     return _merge(ranges)
 
 
@@ -439,15 +439,6 @@ def _region_without_prose(text: str, region: tuple[int, int]) -> list[tuple[int,
     if cursor < end:
         out.append((cursor, end))
     return out
-
-
-def _heading_span(text: str, section: Section) -> tuple[int, int]:
-    """A heading's own words; a run-in heading (“（二）依申请公开。截至…”) keeps its sentence."""
-    start = section.span[0]
-    stop = text.find("\n", start)
-    stop = len(text) if stop < 0 else stop
-    at = text.find(section.heading, start, stop) if section.heading else -1
-    return (start, at + len(section.heading) if at >= 0 else stop)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

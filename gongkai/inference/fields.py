@@ -43,15 +43,24 @@ _INDENT = r"^[ \t\u3000]*(?:#+[ \t]*)?"
 _TITLE_REST = r"[ \t\u3000]*(?P<title>[^\n]*)"
 _H1_RE = re.compile(_INDENT + r"(?P<num>[一二三四五六七八九十]{1,3})[、.．]" + _TITLE_REST)
 _H2_RE = re.compile(_INDENT + r"[（(][ \t]*(?P<num>[一二三四五六七八九十]{1,3})[ \t]*[）)]" + _TITLE_REST)
-# Only lines that open like a heading are looked at (fast pre-filter over the whole text).
-_HEADING_START_RE = re.compile(r"^(?=[ \t\u3000]*(?:#+[ \t]*)?[一二三四五六七八九十（(1-9])", re.MULTILINE)
+# Only lines (or paragraphs that scrapers ran together on one line, after an indent or a full
+# stop) that open like a heading are looked at (fast pre-filter over the whole text).
+_HEADING_START_RE = re.compile(
+    r"(?:^|(?<=\u3000\u3000)|(?<=[。；]))(?=[ \t\u3000]*(?:#+[ \t]*)?[一二三四五六七八九十（(1-9])", re.MULTILINE
+)
+PARAGRAPH_INDENT = "\u3000\u3000"
 _HN_RE = re.compile(_INDENT + r"(?P<num>[1-9])[ \t]*[、.．]" + _TITLE_REST)
 _STANDARD_SECTIONS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议",
                       "存在的主要问题", "其他需要报告的事项")
+# Standard headings as printed in full, for headings run into their paragraph.
+_STANDARD_HEADINGS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "存在的主要问题及改进情况",
+                      "其他需要报告的事项")
 _CN_NUMBERS = "一二三四五六七八九十"
 # A title fragment holding these is a sentence, not an agency name ("2016年我厅…").
 _NOT_AGENCY_WORDS = ("我", "本", "认真", "贯彻", "关于", "根据")
 HEADING_MAX_CHARS = 40
+# Headings after a full stop count only in lines longer than this (paragraphs run together).
+RUN_TOGETHER_LINE = 400
 
 
 @dataclass(frozen=True)
@@ -135,10 +144,20 @@ def find_agency_and_year(text: str) -> tuple[Cell, Cell]:
 def find_sections(text: str) -> list[Section]:
     """Numbered headings (一、 / （一） / 1、 / ## 一、) and the text each governs."""
     found: list[tuple[int, int, str, str]] = []  # (start, level, number, heading)
+    seen: set[int] = set()
     for candidate in _HEADING_START_RE.finditer(text):
         start = candidate.start()
         stop = text.find("\n", start)
         line = text[start: stop if stop >= 0 else len(text)]
+        if start > 0 and text[start - 1] in "。；" and not _in_run_together_text(text, start, stop):
+            continue  # an enumeration inside a paragraph, not a heading
+        body = len(line) - len(line.lstrip(" \t\u3000"))
+        if start + body in seen:
+            continue  # an indented heading at a line start is found twice
+        seen.add(start + body)
+        indent = line.find(PARAGRAPH_INDENT, body)
+        if indent > 0:
+            line = line[:indent]
         if "\t" in line:
             continue  # a table cell
         for regex, level in ((_H1_RE, 1), (_H2_RE, 2), (_HN_RE, 0)):
@@ -170,6 +189,21 @@ def find_sections(text: str) -> list[Section]:
     return sections
 
 
+def _in_run_together_text(text: str, start: int, stop: int) -> bool:
+    """A line this long holds many paragraphs: a scraper dropped the line breaks."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return (stop if stop >= 0 else len(text)) - line_start > RUN_TOGETHER_LINE
+
+
+def heading_span(text: str, section: Section) -> tuple[int, int]:
+    """A heading's own words; a run-in heading (“（二）依申请公开。截至…”) keeps its sentence."""
+    start = section.span[0]
+    stop = text.find("\n", start)
+    stop = len(text) if stop < 0 else stop
+    at = text.find(section.heading, start, stop) if section.heading else -1
+    return (start, at + len(section.heading) if at >= 0 else stop)
+
+
 def _is_table_label(title: str) -> bool:
     """Row labels of 表三 (一、本年新收… / （三）不予公开) look like headings but are table cells."""
     if any(title.startswith(g) for g in T.REQUEST_GROUP_LABELS):
@@ -179,7 +213,13 @@ def _is_table_label(title: str) -> bool:
 
 
 def _heading_text(rest: str) -> str:
-    """A heading is short; a run-in heading ends at its first full stop or colon."""
+    """A heading is short; a run-in heading ends at its first full stop, colon or space.
+
+    A standard heading run into its paragraph with nothing between (“一、总体情况2019年，…”)
+    ends where the standard wording ends.
+    """
     rest = rest.strip()
-    cut = re.split(r"[。：:]", rest, maxsplit=1)[0].strip()
+    cut = re.split(r"[。：:]|\s+(?=\S)", rest, maxsplit=1)[0].strip()
+    if len(cut) > HEADING_MAX_CHARS:
+        cut = next((h for h in _STANDARD_HEADINGS if cut.startswith(h)), cut)
     return cut if 0 < len(cut) <= HEADING_MAX_CHARS else ""

@@ -6,13 +6,15 @@ import hashlib
 import os
 from pathlib import Path
 
-from gongkai.errors import GongkaiError, InputTooLargeError
+from gongkai.errors import GongkaiError, InputTooLargeError, MissingDependencyError
 from gongkai.inference.claims import find_claims
+from gongkai.inference.classify import load_classifier, tag_sentences
 from gongkai.inference.confidence import cell_confidence
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections
 from gongkai.inference.readers import read_bytes
 from gongkai.inference.reconcile import reconcile
+from gongkai.inference.sentences import segment
 from gongkai.inference.tables import TableRead, read_tables
 from gongkai.inference.template import applicable
 from gongkai.report import Report, Source
@@ -32,18 +34,35 @@ REPORT_MARKERS = ("政府信息公开", "政务公开", "信息公开")
 Source_ = str | bytes | os.PathLike[str]
 
 
-def extract(source: Source_, *, path: str | None = None, checks: bool = True) -> Report:
+def extract(source: Source_, *, path: str | None = None, checks: bool = True, classify: bool = True,
+            classifier: str | None = None) -> Report:
     """Read one report and return its tables, fields and warnings.
 
     ``source`` is a file path (``str`` or ``Path``), the file's ``bytes``, or the report's
     text as ``str`` (a ``str`` naming an existing file is read as that file). ``path`` names
     the source in ``Report.source.path`` when bytes or text are given. ``checks=False`` skips
-    the prose claims and the reconciler (tables and fields only, faster).
+    the prose claims and the reconciler (tables and fields only, faster). ``classify=False``
+    keeps the narrative sentences but leaves their ``scores`` null (no model is loaded);
+    ``classifier`` names a classifier directory other than the shipped one.
     Raises ``GongkaiError`` subclasses for input that cannot be read at all (empty, binary,
     corrupt); anything readable yields a report, with warnings where it is incomplete.
     """
     data, where = _load(source, path)
-    return extract_with_evidence(data, where, checks)[0]
+    report = extract_with_evidence(data, where, checks)[0]
+    add_sentences(report, classify, classifier)
+    return report
+
+
+def add_sentences(report: Report, classify: bool = True, classifier: str | None = None) -> None:
+    """Narrative sentences with their labels; without the ML extra they come unscored, with a warning."""
+    found = segment(report.text, report.sections)
+    if classify:
+        try:
+            report.sentences = tag_sentences(found, load_classifier(classifier))
+            return
+        except (MissingDependencyError, FileNotFoundError) as exc:
+            report.warnings.append(f"sentences not classified: {exc}")
+    report.sentences = [{**s.to_dict(), "scores": None, "labels": []} for s in found]
 
 
 def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -> tuple[Report, TableRead, Document]:

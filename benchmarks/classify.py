@@ -1,0 +1,94 @@
+"""Sentence-classifier benchmark: sentences/s on CPU for the shipped model and the TF-IDF baseline.
+
+    python benchmarks/classify.py [--threads 2] [--repeat 3] [--model DIR] [--base DIR]
+
+Sentences are every narrative sentence of the seeds and the real corpus (../shared), repeated
+to at least 2,000. Printed per model: sentences/s (best of ``--repeat`` passes; this VM's CPU
+speed varies between runs) and the ratio to the baseline measured in the same run. Besides
+the shipped model (int8 dynamic quantisation, as loaded by default) it times the same model
+in float32, and ``--base DIR`` times another classifier folder (e.g. one fine-tuned from the
+converted multilingual-e5-small) for the comparison in the model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gongkai.inference.classify import TFIDF_DIR, TRANSFORMER_DIR, TransformerClassifier, open_classifier  # noqa: E402,E501
+from gongkai.inference.sentences import segment  # noqa: E402
+from gongkai.training.sentence_data import (  # noqa: E402
+    LabelledSentence,
+    document_names,
+    document_text,
+    shared_dir,
+)
+
+MIN_SENTENCES = 2000
+
+
+def corpus_sentences(shared: Path) -> list[LabelledSentence]:
+    out = []
+    for doc in document_names(shared):
+        out += [LabelledSentence(doc, s.span, s.text, s.heading, ()) for s in segment(document_text(shared, doc))]
+    reps = -(-MIN_SENTENCES // max(1, len(out)))
+    return out * reps
+
+
+def best_rate(fn, items: list[LabelledSentence], repeat: int) -> float:  # type: ignore[no-untyped-def]
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn(items)
+        best = min(best, time.perf_counter() - start)
+    return len(items) / best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--model", default=str(TRANSFORMER_DIR), help="transformer classifier folder")
+    parser.add_argument("--baseline", default=str(TFIDF_DIR), help="TF-IDF classifier folder")
+    parser.add_argument("--base", help="another classifier folder to time")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    shared = shared_dir()
+    items = corpus_sentences(shared)
+    chars = sum(len(s.text) for s in items) / len(items)
+    print(f"{len(items)} sentences (mean {chars:.0f} characters), {args.threads} threads, best of {args.repeat}")
+
+    baseline = open_classifier(args.baseline)
+
+    def run_baseline(batch: list[LabelledSentence]) -> None:
+        baseline.predict([s.text for s in batch], [s.heading for s in batch])
+
+    base_rate = best_rate(run_baseline, items, args.repeat)
+    print(f"{'TF-IDF + logistic regression (baseline)':<44} {base_rate:9.0f} sentences/s")
+
+    def timed(name: str, clf: TransformerClassifier) -> None:
+        def run(batch: list[LabelledSentence]) -> None:
+            clf.predict([s.text for s in batch], [s.heading for s in batch])
+
+        run(items[:64])  # warm-up
+        rate = best_rate(run, items, args.repeat)
+        print(f"{name:<44} {rate:9.0f} sentences/s  ({rate / base_rate:.2f}x baseline)")
+
+    timed("shipped transformer, int8 (as loaded)", TransformerClassifier(args.model))
+    timed("shipped transformer, float32", TransformerClassifier(args.model, quantize=False))
+    if args.base:
+        timed(f"{Path(args.base).name}, int8", TransformerClassifier(args.base, quantize=True))
+        timed(f"{Path(args.base).name}, float32", TransformerClassifier(args.base, quantize=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

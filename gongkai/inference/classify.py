@@ -1,0 +1,228 @@
+"""Sentence labels (problem / measure / platform / supervision) with calibrated scores.
+
+Two kinds of classifier share one interface and one folder layout: ``head.json`` names the
+kind and holds the label order, one temperature per label (calibration) and one threshold
+per label (tuned on the dev split). A ``transformer`` folder adds a transformers model
+(safetensors + config) and its tokenizer; a ``tfidf`` folder adds character n-gram
+vocabularies and linear weights. Both ship in ``gongkai/models``; ``DEFAULT_MODEL_DIR`` is
+the one with the better held-out macro-F1 (see its MODEL_CARD.md), loaded lazily, offline.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from gongkai.errors import MissingDependencyError
+from gongkai.models import model_path
+
+# The label set of ../shared/spec/labeling-guide.md, in the order of every score vector.
+LABELS: tuple[str, ...] = ("problem", "measure", "platform", "supervision")
+TRANSFORMER_DIR = model_path("sentence-transformer")
+TFIDF_DIR = model_path("sentence-tfidf")
+# The shipped default: the kind with the better macro-F1 on the held-out test split (model cards).
+DEFAULT_MODEL_DIR = TFIDF_DIR
+HEAD_FILE = "head.json"
+# Longer inputs are cut: a sentence of these reports is rarely over 150 characters.
+MAX_TOKENS = 128
+BATCH_SIZE = 64
+
+
+def model_input(sentence: str, heading: str | None) -> tuple[str, str]:
+    """What a model reads: the sentence and, as context, the heading it sits under."""
+    return sentence, heading or ""
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+@dataclass
+class Head:
+    """Label order, calibration temperatures and decision thresholds of a trained classifier."""
+
+    labels: tuple[str, ...]
+    temperatures: tuple[float, ...]
+    thresholds: tuple[float, ...]
+    meta: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path) -> Head:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(tuple(data["labels"]), tuple(data["temperatures"]), tuple(data["thresholds"]),
+                   data.get("meta", {}))
+
+    def save(self, path: Path) -> None:
+        data = {"labels": list(self.labels), "temperatures": list(self.temperatures),
+                "thresholds": list(self.thresholds), "meta": self.meta}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    def scores(self, logits: Sequence[float]) -> dict[str, float]:
+        return {lab: sigmoid(z / t) for lab, z, t in zip(self.labels, logits, self.temperatures)}
+
+    def decide(self, scores: dict[str, float]) -> list[str]:
+        return [lab for lab, th in zip(self.labels, self.thresholds) if scores[lab] >= th]
+
+
+class SentenceClassifier:
+    """What every classifier kind shares: calibrated scores and decisions from raw logits."""
+
+    head: Head
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def predict(self, sentences: Sequence[str], headings: Sequence[str | None] | None = None
+                ) -> list[tuple[dict[str, float], list[str]]]:
+        """Calibrated scores per label and the labels over their thresholds, for each sentence."""
+        headings = headings if headings is not None else [None] * len(sentences)
+        pairs = [model_input(s, h) for s, h in zip(sentences, headings)]
+        results = []
+        for row in self.logits(pairs):
+            scores = self.head.scores(row)
+            results.append((scores, self.head.decide(scores)))
+        return results
+
+
+class TransformerClassifier(SentenceClassifier):
+    """A fine-tuned transformer; batched, deterministic CPU inference."""
+
+    def __init__(self, directory: str | Path, quantize: bool | None = None) -> None:
+        """``quantize`` overrides the model's own setting (int8 linear layers unless it says otherwise)."""
+        try:
+            import torch
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise MissingDependencyError("the transformer classifier needs torch and transformers: "
+                                         "pip install 'gongkai[ml]'") from exc
+        directory = Path(directory)
+        self.directory = directory
+        self.head = Head.load(directory / HEAD_FILE)
+        self.tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True)
+        model.eval()
+        if self.head.meta.get("quantize", True) if quantize is None else quantize:
+            # int8 linear layers: faster on CPU, scores within ~0.01 of float32. torch 2.13 warns
+            # that these quantised tensors are deprecated; the pinned version still supports them.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = model
+        self._torch = torch
+
+    def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = BATCH_SIZE) -> list[list[float]]:
+        """Raw logits, batched by length so that little padding is computed."""
+        torch = self._torch
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out: list[list[float]] = [[] for _ in pairs]
+        with torch.inference_mode():
+            for k in range(0, len(order), batch_size):
+                idx = order[k: k + batch_size]
+                enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], padding=True,
+                                     truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+                rows = self.model(**enc).logits.tolist()
+                for i, row in zip(idx, rows):
+                    out[i] = row
+        return out
+
+
+class TfidfClassifier(SentenceClassifier):
+    """Character n-gram TF-IDF of the sentence and of its heading, one linear model per label.
+
+    Stored without pickles: n-gram vocabularies as JSON, IDF weights and coefficients as
+    safetensors; the scikit-learn vectorizers are rebuilt from them.
+    """
+
+    WEIGHTS = "tfidf.safetensors"
+    VOCABULARY = "tfidf_vocabulary.json"
+
+    def __init__(self, vectorizers: Sequence[Any], coef: Any, intercept: Any, head: Head) -> None:
+        self.vectorizers = list(vectorizers)  # [sentence, heading]
+        self.coef = coef  # numpy [labels, features]
+        self.intercept = intercept  # numpy [labels]
+        self.head = head
+
+    def features(self, pairs: Sequence[tuple[str, str]]) -> Any:
+        from scipy.sparse import hstack
+
+        return hstack([v.transform([p[k] for p in pairs]) for k, v in enumerate(self.vectorizers)]).tocsr()
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> list[list[float]]:
+        if not pairs:
+            return []
+        return (self.features(pairs) @ self.coef.T + self.intercept).tolist()
+
+    def save(self, directory: Path) -> Path:
+        import numpy
+        from safetensors.numpy import save_file
+
+        directory.mkdir(parents=True, exist_ok=True)
+        vocab = []
+        tensors = {"coef": numpy.ascontiguousarray(self.coef, dtype="float32"),
+                   "intercept": numpy.asarray(self.intercept, dtype="float32")}
+        for k, v in enumerate(self.vectorizers):
+            grams = sorted(v.vocabulary_, key=v.vocabulary_.get)
+            vocab.append({"ngram_range": list(v.ngram_range), "grams": grams})
+            tensors[f"idf_{k}"] = numpy.asarray(v.idf_, dtype="float32")
+        save_file(tensors, str(directory / self.WEIGHTS))
+        (directory / self.VOCABULARY).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        self.head.meta["kind"] = "tfidf"
+        self.head.save(directory / HEAD_FILE)
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TfidfClassifier:
+        try:
+            from safetensors.numpy import load_file
+            from sklearn.feature_extraction.text import TfidfVectorizer
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise MissingDependencyError("the TF-IDF classifier needs scikit-learn and safetensors: "
+                                         "pip install 'gongkai[ml]'") from exc
+        directory = Path(directory)
+        tensors = load_file(str(directory / cls.WEIGHTS))
+        vocab = json.loads((directory / cls.VOCABULARY).read_text(encoding="utf-8"))
+        vectorizers = []
+        for k, part in enumerate(vocab):
+            v = TfidfVectorizer(analyzer="char", ngram_range=tuple(part["ngram_range"]), sublinear_tf=True,
+                                vocabulary={g: i for i, g in enumerate(part["grams"])})
+            v.idf_ = tensors[f"idf_{k}"].astype("float64")
+            vectorizers.append(v)
+        return cls(vectorizers, tensors["coef"].astype("float64"), tensors["intercept"].astype("float64"),
+                   Head.load(directory / HEAD_FILE))
+
+
+def open_classifier(directory: str | Path, quantize: bool | None = None) -> SentenceClassifier:
+    """The classifier saved in ``directory``, of whichever kind its ``head.json`` names."""
+    directory = Path(directory)
+    if not (directory / HEAD_FILE).is_file():
+        raise FileNotFoundError(f"no classifier in {directory} (missing {HEAD_FILE})")
+    kind = Head.load(directory / HEAD_FILE).meta.get("kind", "transformer")
+    if kind == "tfidf":
+        return TfidfClassifier.load(directory)
+    if kind == "transformer":
+        return TransformerClassifier(directory, quantize)
+    raise ValueError(f"{directory}: unknown classifier kind {kind!r}")
+
+
+@lru_cache(maxsize=4)
+def load_classifier(directory: str | None = None) -> SentenceClassifier:
+    """The classifier in ``directory`` (default: the shipped default), loaded once per process."""
+    return open_classifier(directory or DEFAULT_MODEL_DIR)
+
+
+def tag_sentences(sentences: Sequence[Any], classifier: SentenceClassifier) -> list[dict[str, Any]]:
+    """Schema dicts for ``Sentence`` objects: their fields plus ``scores`` and ``labels``."""
+    predictions = classifier.predict([s.text for s in sentences], [s.heading for s in sentences])
+    out = []
+    for s, (scores, labels) in zip(sentences, predictions):
+        d = s.to_dict()
+        d["scores"] = {k: round(v, 4) for k, v in scores.items()}
+        d["labels"] = labels
+        out.append(d)
+    return out

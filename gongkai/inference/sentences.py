@@ -1,0 +1,302 @@
+"""Narrative sentences of a report, segmented by a spaCy pipeline tuned to how these reports are written.
+
+The pipeline is a blank Chinese spaCy ``Language`` (no model download: it works offline)
+with clause-sized tokens. Sentence boundaries come from one component, ``gongkai_sentence_boundaries``, which
+knows what general-purpose sentencizers do not: ``；`` ends a clause worth its own label,
+enumerations (“一是……，二是……”) start a new sentence even after a comma, and a line break
+ends a sentence only where it ends a paragraph (PDF text wraps lines mid-sentence). Which
+spans are narrative at all (not a table cell, heading, title, signature or contact line) is
+decided afterwards by the rules in ``NON_NARRATIVE``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from gongkai.inference.fields import find_sections, heading_span
+from gongkai.inference.tables import find_regions
+from gongkai.report import Section
+
+SENTENCE_END = "。！？；!?;"
+# Closing quotes/brackets after a full stop belong to the sentence they close.
+CLOSERS = "”’）)」』】》"
+_SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_END)}][{re.escape(CLOSERS)}]*")
+# A comma before these starts a new enumerated clause (一是……，二是……).
+_ENUM_AFTER_COMMA_RE = re.compile(r"[，,]\s*(?=(?:其?[二三四五六七八九十]是|[（(][2-9][）)]|[②③④⑤⑥⑦⑧⑨]))")
+# A line opening like this starts a new paragraph even if the previous line looked wrapped.
+_PARAGRAPH_START_RE = re.compile(
+    r"^[ \t\u3000]*(?:#+|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]"
+    r"|[一二三四五六七八九十]是|第[一二三四五六七八九十]+[，、]|[①②③④⑤⑥⑦⑧⑨]|[-*•●]\s)"
+)
+# A wrapped line is at least this share of the document's typical full line.
+WRAP_WIDTH_SHARE = 0.85
+# Documents whose prose lines are narrower than this (half-width units) are not line-wrapped.
+MIN_WRAP_WIDTH = 40
+MIN_CJK_CHARS = 6
+# A sentence this much inside a table region must look like clear prose to be kept.
+TABLE_OVERLAP = 0.5
+# Line widths within this many half-width units count as one width (punctuation compression).
+WRAP_MODE_SLACK = 2
+# Text is wrapped when at least this share of its prose lines have the full width.
+WRAPPED_SHARE = 0.3
+_PAGE_NUMBER_RE = re.compile(
+    r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/，,共]\s*\d*\s*页?)?|\d{1,3})\s*$"
+)
+# A span without any of these is a heading, a title, a table label or a signature, not prose.
+PROSE_PUNCTUATION = "，。；！？,;：:、"
+_SPACE_RE = re.compile(r"\s+")
+# Whitespace runs, single punctuation marks, or the text between them.
+_CLAUSE_MARKS = SENTENCE_END + CLOSERS + "，,、：:“‘（(《「『【①②③④⑤⑥⑦⑧⑨"
+_CLAUSE_TOKEN_RE = re.compile(r"\s+|[^\s" + re.escape(_CLAUSE_MARKS) + r"]+|\S")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_DIGIT_RE = re.compile(r"\d")
+_CONTACT_RE = re.compile(
+    r"(?:联系电话|电话|传真|邮编|邮政编码|通讯地址|联系地址|地址|电子邮箱|邮箱|E-?mail|网址)\s*[:：为是]?\s*[\w（(]*[\d@]",
+    re.IGNORECASE,
+)
+# Scrapers that drop line breaks keep the paragraph indent: it starts a new paragraph.
+_PARAGRAPH_INDENT_RE = re.compile(r"\u3000{2,}")
+_ATTACHMENT_RE = re.compile(r"\.(?:docx?|pdf|wps|xlsx?|zip|rar)\b", re.IGNORECASE)
+_URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+@dataclass
+class Sentence:
+    """One narrative sentence; ``span`` indexes into the report text."""
+
+    id: int
+    text: str
+    span: tuple[int, int]
+    section: str | None
+    heading: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "span": list(self.span), "section": self.section,
+                "heading": self.heading}
+
+
+@dataclass(frozen=True)
+class SpanContext:
+    """What the non-narrative rules look at besides the sentence (given without whitespace)."""
+
+    line: str
+    # Share of the sentence's characters inside a table region.
+    in_table: float
+
+
+def _is_table_line(s: str, ctx: SpanContext) -> bool:
+    return "\t" in ctx.line or ctx.line.lstrip().startswith("|") or s.count("|") >= 2
+
+
+def _is_label_like(s: str, ctx: SpanContext) -> bool:
+    return not any(p in s for p in PROSE_PUNCTUATION)
+
+
+def _is_inside_table(s: str, ctx: SpanContext) -> bool:
+    """Inside a table region only clear prose survives (flattened tables have few full stops)."""
+    if ctx.in_table < TABLE_OVERLAP:
+        return False
+    cjk = len(_CJK_RE.findall(s))
+    return not (s.rstrip(CLOSERS)[-1:] in SENTENCE_END and len(_DIGIT_RE.findall(s)) <= cjk * 0.15)
+
+
+def _is_contact(s: str, ctx: SpanContext) -> bool:
+    return (bool(_CONTACT_RE.search(s)) or bool(_ATTACHMENT_RE.search(s))
+            or (bool(_URL_RE.search(s)) and len(_CJK_RE.findall(s)) < 20))
+
+
+def _is_too_short(s: str, ctx: SpanContext) -> bool:
+    return len(_CJK_RE.findall(s)) < MIN_CJK_CHARS
+
+
+# (reason, rule): a span matching any rule is not a narrative sentence. Order is only for reporting.
+NON_NARRATIVE: tuple[tuple[str, Callable[[str, SpanContext], bool]], ...] = (
+    ("table cell", _is_table_line),
+    ("inside a table", _is_inside_table),
+    ("heading, title or label", _is_label_like),
+    ("contact line", _is_contact),
+    ("too short", _is_too_short),
+)
+
+
+def non_narrative_reason(sentence: str, ctx: SpanContext) -> str | None:
+    return next((reason for reason, rule in NON_NARRATIVE if rule(sentence, ctx)), None)
+
+
+# --- boundaries ---------------------------------------------------------------------------------
+
+
+def boundary_offsets(text: str) -> list[int]:
+    """Character offsets at which a new sentence starts (sorted, without 0)."""
+    cuts = {m.end() for m in _SENTENCE_END_RE.finditer(text)}
+    n = len(text)
+    for m in _ENUM_AFTER_COMMA_RE.finditer(text):
+        cuts.add(m.end())
+    for m in _PARAGRAPH_INDENT_RE.finditer(text):
+        cuts.add(m.end())
+    cuts.update(_hard_line_breaks(text))
+    return sorted(c for c in cuts if 0 < c < n)
+
+
+def _hard_line_breaks(text: str) -> list[int]:
+    """Offsets just after each newline that ends a paragraph (not a soft wrap)."""
+    lines = text.split("\n")
+    width = _wrap_width(lines)
+    out: list[int] = []
+    pos = 0
+    wrapping = False  # the last line with text wrapped onto the next one
+    for i, line in enumerate(lines[:-1]):
+        pos += len(line) + 1
+        if _PAGE_NUMBER_RE.match(line):
+            if not wrapping:
+                out.append(pos)
+            continue  # a page number between two halves of a sentence is skipped over
+        nxt = next((x for x in lines[i + 1:] if not _PAGE_NUMBER_RE.match(x)), "")
+        stripped = line.strip()
+        wrapping = (
+            width >= MIN_WRAP_WIDTH
+            and visual_width(stripped) >= WRAP_WIDTH_SHARE * width
+            and stripped[-1:] not in SENTENCE_END + CLOSERS + "：:"
+            and nxt.strip() != ""
+            and not _PARAGRAPH_START_RE.match(nxt)
+            and "\t" not in line and "\t" not in nxt
+        )
+        if not wrapping:
+            out.append(pos)
+    return out
+
+
+def _wrap_width(lines: Sequence[str]) -> int:
+    """The width of a full line of prose when the text is wrapped at a fixed width, else 0.
+
+    Wrapped text has many prose lines of one width (the mode); lines justified around numbers
+    are wider, so the mode rather than the maximum is the full width.
+    """
+    widths = [visual_width(s.strip()) for s in lines if len(_CJK_RE.findall(s)) >= 10 and "\t" not in s]
+    if len(widths) < 5:
+        return 0
+    counts = Counter(widths)
+    mode = max(counts, key=lambda w: (sum(counts[x] for x in range(w - WRAP_MODE_SLACK, w + 1)), w))
+    near = sum(1 for w in widths if mode - 2 * WRAP_MODE_SLACK <= w <= mode + WRAP_MODE_SLACK)
+    return mode if near >= len(widths) * WRAPPED_SHARE else 0
+
+
+def visual_width(line: str) -> int:
+    """Printed width in half-width units: a PDF line justified with spaces is as wide as a full one."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in line)
+
+
+class ClauseTokenizer:
+    """Tokens that end wherever a sentence may: runs of text between punctuation and whitespace.
+
+    spaCy's Chinese ``char`` tokenizer makes one token per character (10 ms for a report, most
+    of segmentation); every boundary this module draws falls at punctuation or whitespace, so
+    clause-sized tokens give the same sentences at a tenth of the cost.
+    """
+
+    def __init__(self, vocab: Any) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Any:
+        from spacy.tokens import Doc
+
+        words = _CLAUSE_TOKEN_RE.findall(text)
+        return Doc(self.vocab, words=words, spaces=[False] * len(words))
+
+
+@lru_cache(maxsize=1)
+def nlp() -> Any:
+    """The spaCy pipeline: blank Chinese (no model download), clause tokens, our boundary component."""
+    import spacy
+    from spacy.language import Language
+
+    if not Language.has_factory("gongkai_sentence_boundaries"):
+        Language.component("gongkai_sentence_boundaries", func=_set_boundaries)
+    pipeline = spacy.blank("zh")
+    pipeline.tokenizer = ClauseTokenizer(pipeline.vocab)
+    pipeline.add_pipe("gongkai_sentence_boundaries")
+    return pipeline
+
+
+def _set_boundaries(doc: Any) -> Any:
+    import numpy
+    from spacy.attrs import SENT_START
+
+    starts = boundary_offsets(doc.text)
+    flags = numpy.full((len(doc), 1), -1, dtype="int32")
+    k = 0
+    for token in doc:
+        # A cut can fall inside a whitespace token (a run of newlines): the next token starts.
+        while k < len(starts) and starts[k] < token.idx:
+            flags[token.i, 0] = 1
+            k += 1
+        if k < len(starts) and starts[k] == token.idx:
+            flags[token.i, 0] = 1
+            k += 1
+    if len(doc):
+        flags[0, 0] = 1
+    return doc.from_array([SENT_START], flags.astype("int64").view("uint64"))
+
+
+# --- narrative sentences ------------------------------------------------------------------------
+
+
+def segment(text: str, sections: Sequence[Section] | None = None) -> list[Sentence]:
+    """The narrative sentences of ``text`` with their section path and heading."""
+    if not text.strip():
+        return []
+    sections = list(sections) if sections is not None else find_sections(text)
+    headings = [_heading_end(text, s) for s in sections]
+    found = find_regions(text)
+    regions = [r for r in (found.t2, found.t3, found.t4) if r is not None]
+    out: list[Sentence] = []
+    for sent in nlp()(text).sents:
+        start, end = _trim(text, sent.start_char, sent.end_char)
+        start = _after_headings(text, start, end, headings)
+        if start >= end:
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line = text[line_start: line_end if line_end >= 0 else len(text)]
+        inside = sum(max(0, min(end, b) - max(start, a)) for a, b in regions) / (end - start)
+        compact = _SPACE_RE.sub("", text[start:end])
+        if non_narrative_reason(compact, SpanContext(line, inside)) is not None:
+            continue
+        section = _section_at(sections, start)
+        out.append(Sentence(len(out), text[start:end], (start, end), section.path if section else None,
+                            section.heading if section else None))
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t\n\r\u3000\u00a0#>*-":
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _heading_end(text: str, section: Section) -> tuple[int, int]:
+    """The heading's words and a run-in full stop or colon after them."""
+    start, end = heading_span(text, section)
+    while end < len(text) and text[end] in "。：:.． \t\u3000":
+        end += 1
+    return start, end
+
+
+def _after_headings(text: str, start: int, end: int, headings: Sequence[tuple[int, int]]) -> int:
+    for h_start, h_end in headings:
+        if h_start <= start < h_end:
+            start = h_end
+            break
+    return _trim(text, start, end)[0]
+
+
+def _section_at(sections: Sequence[Section], offset: int) -> Section | None:
+    inner = [s for s in sections if s.span[0] <= offset < s.span[1]]
+    return max(inner, key=lambda s: (s.level, s.span[0])) if inner else None

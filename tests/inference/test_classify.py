@@ -1,0 +1,106 @@
+"""The shipped sentence classifier: loads offline, tags the seeds' sentences, scores behave."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gongkai
+from gongkai.inference.classify import (
+    DEFAULT_MODEL_DIR,
+    HEAD_FILE,
+    LABELS,
+    TFIDF_DIR,
+    TRANSFORMER_DIR,
+    Head,
+    TfidfClassifier,
+    TransformerClassifier,
+    load_classifier,
+    open_classifier,
+    sigmoid,
+)
+
+MAX_MODEL_BYTES = 30 * 1024 * 1024
+
+
+@pytest.mark.parametrize("folder", [TRANSFORMER_DIR, TFIDF_DIR])
+def test_shipped_models_are_small_safetensors_with_cards(folder: Path) -> None:
+    files = {p.name for p in folder.iterdir()}
+    assert {HEAD_FILE, "MODEL_CARD.md", "evaluation.json"} <= files
+    assert any(name.endswith(".safetensors") for name in files)
+    assert sum(p.stat().st_size for p in folder.iterdir()) <= MAX_MODEL_BYTES
+    head = Head.load(folder / HEAD_FILE)
+    assert head.labels == LABELS
+    assert all(0.0 < t < 1.0 for t in head.thresholds) and all(t > 0 for t in head.temperatures)
+
+
+def test_transformer_folder_has_tokenizer_and_config() -> None:
+    files = {p.name for p in TRANSFORMER_DIR.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json"} <= files
+    assert isinstance(open_classifier(TRANSFORMER_DIR), TransformerClassifier)
+    assert isinstance(open_classifier(TFIDF_DIR), TfidfClassifier)
+
+
+def test_default_is_the_better_model_on_the_test_split() -> None:
+    results = json.loads((DEFAULT_MODEL_DIR / "evaluation.json").read_text(encoding="utf-8"))
+    kind = Head.load(DEFAULT_MODEL_DIR / HEAD_FILE).meta["kind"]
+    name = "baseline" if kind == "tfidf" else "transformer"
+    other = "transformer" if name == "baseline" else "baseline"
+    assert results[name]["macro"]["f1"] >= results[other]["macro"]["f1"]
+
+
+def test_tfidf_round_trip_keeps_scores(tmp_path: Path) -> None:
+    shipped = open_classifier(TFIDF_DIR)
+    assert isinstance(shipped, TfidfClassifier)
+    copy = TfidfClassifier.load(shipped.save(tmp_path / "copy"))
+    texts = ["加强政务新媒体建设，丰富政策解读形式。", "全年召开政务公开工作培训会1次。"]
+    assert copy.predict(texts, ["改进措施", None]) == shipped.predict(texts, ["改进措施", None])
+
+
+def test_head_turns_logits_into_calibrated_scores_and_labels() -> None:
+    head = Head(LABELS, (2.0, 1.0, 1.0, 1.0), (0.5, 0.9, 0.5, 0.5), {})
+    scores = head.scores([2.0, 2.0, -1.0, 0.0])
+    assert scores["problem"] == pytest.approx(sigmoid(1.0))
+    assert head.decide(scores) == ["problem", "supervision"]  # measure 0.88 < 0.9; supervision 0.5 ≥ 0.5
+
+
+def test_seed_sentences_are_tagged_offline(seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    report = gongkai.extract(seeds_dir / "000_311298fcf36e9c33.txt")
+    assert len(report.sentences) >= 15
+    head = load_classifier().head
+    for s in report.sentences:
+        assert set(s["scores"]) == set(LABELS)
+        assert all(0.0 <= v <= 1.0 for v in s["scores"].values())
+        assert s["labels"] == [lab for lab, th in zip(head.labels, head.thresholds) if s["scores"][lab] >= th]
+    by_section = {}
+    for s in report.sentences:
+        by_section.setdefault(s["section"], []).append(s)
+    # The shortcoming section yields a problem, the remedies a measure, the platform section a platform.
+    assert any("problem" in s["labels"] for s in by_section["五（一）"])
+    assert any("measure" in s["labels"] for s in by_section["五（二）"])
+    assert any("platform" in s["labels"] for s in by_section["一（四）"])
+    # A period-of-statistics sentence carries no label.
+    period = next(s for s in report.sentences if "统计期限" in s["text"])
+    assert period["labels"] == []
+
+
+def test_scores_are_deterministic_and_serialisable(seeds_dir: Path) -> None:
+    a = gongkai.extract(seeds_dir / "003_015671194d5bc82a.txt")
+    b = gongkai.extract(seeds_dir / "003_015671194d5bc82a.txt")
+    assert a.sentences == b.sentences
+    data = json.loads(a.to_json())
+    assert data["sentences"][0]["scores"].keys() == set(LABELS)
+
+
+def test_classify_false_keeps_unscored_sentences(seeds_dir: Path) -> None:
+    report = gongkai.extract(seeds_dir / "003_015671194d5bc82a.txt", classify=False)
+    assert report.sentences and all(s["scores"] is None and s["labels"] == [] for s in report.sentences)
+
+
+def test_missing_classifier_is_a_warning_not_a_crash(seeds_dir: Path, tmp_path: Path) -> None:
+    report = gongkai.extract(seeds_dir / "003_015671194d5bc82a.txt", classifier=str(tmp_path))
+    assert any("sentences not classified" in w for w in report.warnings)
+    assert report.requests.new_received.total.value is not None

@@ -1,0 +1,91 @@
+"""End to end on a tiny scale: pre-train, fine-tune, calibrate, save, load, predict (seconds, not minutes)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from gongkai.inference.classify import HEAD_FILE, LABELS, open_classifier
+from gongkai.inference.readers import read_bytes
+from gongkai.inference.sentences import segment
+from gongkai.training.sentence_data import LabelledSentence
+from gongkai.training.sentence_model import (
+    EncoderShape,
+    FineTuneSettings,
+    PretrainSettings,
+    best_threshold,
+    build_vocab,
+    fine_tune,
+    fit_temperature,
+    make_tokenizer,
+    pretrain,
+    save_classifier,
+)
+from gongkai.training.weak_labels import weak_label
+
+TINY = EncoderShape(layers=1, hidden=32, heads=2, intermediate=64, max_positions=160)
+
+
+@pytest.fixture(scope="module")
+def seed_sentences(seeds_dir: Path) -> list[LabelledSentence]:
+    out = []
+    for path in sorted(seeds_dir.glob("*.txt"))[:3]:
+        text = read_bytes(path.read_bytes(), str(path)).text
+        out += [LabelledSentence(path.name, s.span, s.text, s.heading, weak_label(s.text, s.heading))
+                for s in segment(text)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, seed_sentences: list[LabelledSentence]) -> Path:
+    work = tmp_path_factory.mktemp("tiny")
+    texts = [s.text for s in seed_sentences]
+    base = pretrain(texts, [], work / "base", TINY, PretrainSettings(steps=3, batch_size=4), progress=lambda _: None)
+    train, dev = seed_sentences[::2], seed_sentences[1::2]
+    model, tokenizer, head = fine_tune(str(base), train, dev, FineTuneSettings(epochs=2, batch_size=8),
+                                       progress=lambda _: None)
+    head.meta["quantize"] = False
+    return save_classifier(model, tokenizer, head, work / "classifier")
+
+
+def test_tokenizer_reads_chinese_by_character_and_numbers_by_pieces() -> None:
+    tok = make_tokenizer(build_vocab(["加强政务新媒体建设2024年"]))
+    pieces = tok.tokenize("加强政务新媒体建设2024年")
+    assert pieces[:4] == ["加", "强", "政", "务"]
+    assert "[UNK]" not in pieces
+    assert tok.tokenize("龘") == ["[UNK]"]
+
+
+def test_tiny_model_round_trip(tiny_model: Path, seed_sentences: list[LabelledSentence]) -> None:
+    assert (tiny_model / "model.safetensors").is_file() and (tiny_model / HEAD_FILE).is_file()
+    clf = open_classifier(tiny_model)
+    texts = [s.text for s in seed_sentences[:10]]
+    first = clf.predict(texts, [s.heading for s in seed_sentences[:10]])
+    again = clf.predict(list(reversed(texts)), [s.heading for s in reversed(seed_sentences[:10])])
+    for (scores, labels), (scores2, _) in zip(first, reversed(again)):
+        assert set(scores) == set(LABELS)
+        assert all(0.0 <= v <= 1.0 for v in scores.values())
+        assert labels == [lab for lab, th in zip(clf.head.labels, clf.head.thresholds) if scores[lab] >= th]
+        # Deterministic, and independent of batch composition and order.
+        assert all(math.isclose(scores[k], scores2[k], abs_tol=1e-5) for k in scores)
+
+
+def test_temperature_recovers_a_known_scale() -> None:
+    # Logits twice as confident as the truth: the fitted temperature is near 2.
+    import random
+
+    rng = random.Random(3)
+    logits, targets = [], []
+    for _ in range(4000):
+        z = rng.uniform(-4, 4)
+        targets.append(int(rng.random() < 1 / (1 + math.exp(-z))))
+        logits.append(2 * z)
+    assert 1.7 < fit_temperature(logits, targets) < 2.3
+
+
+def test_threshold_separates_perfectly_separable_scores() -> None:
+    t = best_threshold([0.9, 0.8, 0.7, 0.3, 0.2], [1, 1, 1, 0, 0])
+    assert 0.3 < t < 0.7
+    assert best_threshold([0.4, 0.2], [0, 0]) == 0.5

@@ -1,0 +1,103 @@
+"""Hand labels: anchored to ../shared by span and hash, enough of them, spread, and a fixed test split."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from gongkai.inference.classify import LABELS
+from gongkai.training.sentence_data import (
+    LABELS_FILE,
+    is_dev_doc,
+    is_test_doc,
+    load_hand_labels,
+    load_split,
+    read_label_lines,
+    split_sentences,
+    text_hash,
+    to_dataset_splits,
+    training_texts,
+)
+
+
+@pytest.fixture(scope="module")
+def hand_labels(seeds_dir: Path):  # noqa: ARG001 - the fixture fails clearly when ../shared is missing
+    return load_hand_labels(seeds_dir.parent)
+
+
+def test_label_file_holds_no_report_text() -> None:
+    for row in read_label_lines():
+        assert set(row) == {"doc", "span", "text_sha256", "labels", "annotator"}
+        assert len(row["text_sha256"]) == 16
+
+
+def test_every_annotation_matches_its_document(hand_labels) -> None:
+    assert len(hand_labels) >= 800
+    for s in hand_labels:
+        assert text_hash(s.text) == next(
+            r["text_sha256"] for r in _rows_by_span() if (r["doc"], tuple(r["span"])) == (s.doc, s.span))
+        assert set(s.labels) <= set(LABELS)
+
+
+def _rows_by_span() -> list[dict]:
+    return list(read_label_lines())
+
+
+def test_labels_are_spread_over_agencies_and_sections(hand_labels) -> None:
+    docs = Counter(s.doc for s in hand_labels)
+    assert len(docs) >= 30
+    assert max(docs.values()) / len(hand_labels) < 0.1
+    headings = {s.heading for s in hand_labels if s.labels}
+    assert len(headings) >= 20, "labels come from many sections, not only the obvious ones"
+    for lab in LABELS:
+        assert sum(lab in s.labels for s in hand_labels) >= 50
+
+
+def test_a_changed_span_is_caught(tmp_path: Path, seeds_dir: Path) -> None:
+    row = next(read_label_lines())
+    row["span"] = [row["span"][0] + 1, row["span"][1]]
+    bad = tmp_path / "labels.jsonl"
+    bad.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no longer matches its hash"):
+        load_hand_labels(seeds_dir.parent, bad)
+
+
+def test_test_split_is_whole_documents_never_trained_on(hand_labels, seeds_dir: Path) -> None:
+    split = load_split()
+    parts = split_sentences(hand_labels)
+    test_docs = {s.doc for s in parts.test}
+    assert test_docs == set(split["test_docs"])
+    assert not test_docs & {s.doc for s in parts.train + parts.dev}
+    assert not any(is_dev_doc(d) for d in test_docs) or all(is_test_doc(d) for d in test_docs)
+    assert len(parts.test) >= 300 and len(parts.dev) >= 100
+    # Pre-training text excludes the test documents too.
+    texts = training_texts(seeds_dir.parent)
+    assert not any(next(s.text for s in parts.test if s.doc == d) in t for d in test_docs for t in texts)
+
+
+def test_dataset_splits_have_one_column_per_label(hand_labels) -> None:
+    parts = to_dataset_splits(hand_labels)
+    assert sum(parts[n].num_rows for n in ("train", "dev", "test")) == len(hand_labels)
+    assert set(LABELS) <= set(parts["test"].column_names)
+    assert set(parts["test"]["doc"]) == set(load_split()["test_docs"])
+    first = parts["train"][0]
+    match = next(s for s in hand_labels if s.doc == first["doc"] and list(s.span) == first["span"])
+    assert first["text"] == match.text and [first[lab] for lab in LABELS] == match.vector()
+
+
+def test_label_file_is_the_shipped_one() -> None:
+    assert LABELS_FILE.is_file() and LABELS_FILE.parent.name == "sentences"
+
+
+def test_weak_labels_fill_only_unlabelled_train_documents(hand_labels, seeds_dir: Path) -> None:
+    from gongkai.training.classifier import weak_sentences
+
+    shared = seeds_dir.parent
+    assert weak_sentences(shared, hand_labels) == []
+    doc = split_sentences(hand_labels).train[0].doc
+    filled = weak_sentences(shared, [s for s in hand_labels if s.doc != doc])
+    assert filled and {s.doc for s in filled} == {doc}
+    assert all(s.weak and s.annotator == "weak" for s in filled)
