@@ -43,11 +43,11 @@ def arithmetic(reports: int, seed: int) -> None:
         for _ in range(reports):
             s = rng.randrange(10**6)
             values = random_values(random.Random(s))
-            clean = gongkai.extract(render(values, layout, random.Random(s), 0.05).source_bytes, classify=False)
+            clean = gongkai.extract(render(values, layout, random.Random(s), 0.05).source_bytes, sentences=False)
             false_alarms += bool(errors(clean))
             path = f"requests.{rng.choice(INJECT_ROWS)}.{rng.choice(T.REQUEST_COLUMNS)}"
             values[path] = (values[path] or 0) + rng.randint(1, 20)
-            broken = gongkai.extract(render(values, layout, random.Random(s), 0.05).source_bytes, classify=False)
+            broken = gongkai.extract(render(values, layout, random.Random(s), 0.05).source_bytes, sentences=False)
             trials += 1
             found += any(path in f["cells"] for f in errors(broken))
             explained += any(f.get("suspect") == path for f in errors(broken))
@@ -64,7 +64,7 @@ def claims(reports: int, seed: int) -> None:
         for _ in range(reports):
             s = rng.randrange(10**6)
             item = render(random_values(random.Random(s)), layout, random.Random(s), 0.0)
-            report = gongkai.extract(item.source_bytes, classify=False)
+            report = gongkai.extract(item.source_bytes, sentences=False)
             for claim in report.claims:
                 stated += 1
                 targets = [claim["target"], *claim.get("alternatives", [])]
@@ -78,7 +78,7 @@ def claims(reports: int, seed: int) -> None:
             if at < 0:
                 continue  # a negation ("未收到…申请") prints no number to change
             altered = report.text[:at] + str(int(claim["quantity"]) + 7) + report.text[at + len(number):]
-            changed = gongkai.extract(altered, classify=False)
+            changed = gongkai.extract(altered, sentences=False)
             injected += 1
             mismatches += any(f["rule"] == "claim.mismatch" for f in changed.findings)
     print(f"claims in generated narratives agreeing with their table: {right}/{stated} = {right / max(1, stated):.3f}")
@@ -90,7 +90,7 @@ def real(folder: Path, pattern: str) -> None:
     flagged = []
     for path in sorted(folder.glob(pattern)):
         try:
-            report = gongkai.extract(path, classify=False)
+            report = gongkai.extract(path, sentences=False)
         except GongkaiError:
             continue
         for f in report.findings:

@@ -34,22 +34,24 @@ REPORT_MARKERS = ("政府信息公开", "政务公开", "信息公开")
 Source_ = str | bytes | os.PathLike[str]
 
 
-def extract(source: Source_, *, path: str | None = None, checks: bool = True, classify: bool = True,
-            classifier: str | None = None) -> Report:
+def extract(source: Source_, *, path: str | None = None, checks: bool = True, sentences: bool = True,
+            classify: bool = True, classifier: str | None = None) -> Report:
     """Read one report and return its tables, fields and warnings.
 
     ``source`` is a file path (``str`` or ``Path``), the file's ``bytes``, or the report's
     text as ``str`` (a ``str`` naming an existing file is read as that file). ``path`` names
     the source in ``Report.source.path`` when bytes or text are given. ``checks=False`` skips
-    the prose claims and the reconciler (tables and fields only, faster). ``classify=False``
-    keeps the narrative sentences but leaves their ``scores`` null (no model is loaded);
-    ``classifier`` names a classifier directory other than the shipped one.
+    the prose claims and the reconciler. ``sentences=False`` skips the narrative sentences
+    altogether (with ``checks=False``: tables and fields only, fastest); ``classify=False``
+    keeps them but leaves their ``scores`` null (no model is loaded); ``classifier`` names a
+    classifier directory other than the shipped default.
     Raises ``GongkaiError`` subclasses for input that cannot be read at all (empty, binary,
     corrupt); anything readable yields a report, with warnings where it is incomplete.
     """
     data, where = _load(source, path)
     report = extract_with_evidence(data, where, checks)[0]
-    add_sentences(report, classify, classifier)
+    if sentences:
+        add_sentences(report, classify, classifier)
     return report
 
 

@@ -36,10 +36,12 @@ _PARAGRAPH_START_RE = re.compile(
 # A wrapped line is at least this share of the document's typical full line.
 WRAP_WIDTH_SHARE = 0.85
 # Documents whose prose lines are narrower than this (half-width units) are not line-wrapped.
-MIN_WRAP_WIDTH = 40
+MIN_WRAP_WIDTH = 24
 MIN_CJK_CHARS = 6
 # A sentence this much inside a table region must look like clear prose to be kept.
 TABLE_OVERLAP = 0.5
+# A line with fewer Chinese characters than this (a separator, a date, a number) never wraps on.
+MIN_WRAPPED_CJK = 8
 # Line widths within this many half-width units count as one width (punctuation compression).
 WRAP_MODE_SLACK = 2
 # Text is wrapped when at least this share of its prose lines have the full width.
@@ -50,6 +52,7 @@ _PAGE_NUMBER_RE = re.compile(
 # A span without any of these is a heading, a title, a table label or a signature, not prose.
 PROSE_PUNCTUATION = "，。；！？,;：:、"
 _SPACE_RE = re.compile(r"\s+")
+_WIDE_RE = re.compile("[\u2e80-\U0010ffff]")
 # Whitespace runs, single punctuation marks, or the text between them.
 _CLAUSE_MARKS = SENTENCE_END + CLOSERS + "，,、：:“‘（(《「『【①②③④⑤⑥⑦⑧⑨"
 _CLAUSE_TOKEN_RE = re.compile(r"\s+|[^\s" + re.escape(_CLAUSE_MARKS) + r"]+|\S")
@@ -62,6 +65,9 @@ _CONTACT_RE = re.compile(
 # Scrapers that drop line breaks keep the paragraph indent: it starts a new paragraph.
 _PARAGRAPH_INDENT_RE = re.compile(r"\u3000{2,}")
 _ATTACHMENT_RE = re.compile(r"\.(?:docx?|pdf|wps|xlsx?|zip|rar)\b", re.IGNORECASE)
+# Fields that scrapers and web archivers put above the report (标题: … / 发布时间: …).
+_METADATA_RE = re.compile(r"^[=#*\-]*(?:标题|发布时间|发布日期|发布机构|来源|栏目|原文链接|本地目录|索引号|文号"
+                          r"|发文日期|成文日期|主题分类|浏览次数|字号)[:：]")
 _URL_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
@@ -110,6 +116,10 @@ def _is_contact(s: str, ctx: SpanContext) -> bool:
             or (bool(_URL_RE.search(s)) and len(_CJK_RE.findall(s)) < 20))
 
 
+def _is_page_metadata(s: str, ctx: SpanContext) -> bool:
+    return bool(_METADATA_RE.match(s))
+
+
 def _is_too_short(s: str, ctx: SpanContext) -> bool:
     return len(_CJK_RE.findall(s)) < MIN_CJK_CHARS
 
@@ -120,6 +130,7 @@ NON_NARRATIVE: tuple[tuple[str, Callable[[str, SpanContext], bool]], ...] = (
     ("inside a table", _is_inside_table),
     ("heading, title or label", _is_label_like),
     ("contact line", _is_contact),
+    ("page metadata", _is_page_metadata),
     ("too short", _is_too_short),
 )
 
@@ -160,6 +171,7 @@ def _hard_line_breaks(text: str) -> list[int]:
         stripped = line.strip()
         wrapping = (
             width >= MIN_WRAP_WIDTH
+            and len(_CJK_RE.findall(line)) >= MIN_WRAPPED_CJK
             and visual_width(stripped) >= WRAP_WIDTH_SHARE * width
             and stripped[-1:] not in SENTENCE_END + CLOSERS + "：:"
             and nxt.strip() != ""
@@ -188,7 +200,7 @@ def _wrap_width(lines: Sequence[str]) -> int:
 
 def visual_width(line: str) -> int:
     """Printed width in half-width units: a PDF line justified with spaces is as wide as a full one."""
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in line)
+    return len(line) + len(_WIDE_RE.findall(line))
 
 
 class ClauseTokenizer:
@@ -225,22 +237,17 @@ def nlp() -> Any:
 
 def _set_boundaries(doc: Any) -> Any:
     import numpy
-    from spacy.attrs import SENT_START
+    from spacy.attrs import IDX, SENT_START
 
-    starts = boundary_offsets(doc.text)
-    flags = numpy.full((len(doc), 1), -1, dtype="int32")
-    k = 0
-    for token in doc:
-        # A cut can fall inside a whitespace token (a run of newlines): the next token starts.
-        while k < len(starts) and starts[k] < token.idx:
-            flags[token.i, 0] = 1
-            k += 1
-        if k < len(starts) and starts[k] == token.idx:
-            flags[token.i, 0] = 1
-            k += 1
-    if len(doc):
-        flags[0, 0] = 1
-    return doc.from_array([SENT_START], flags.astype("int64").view("uint64"))
+    if not len(doc):
+        return doc
+    token_starts = doc.to_array(IDX)
+    # A cut can fall inside a whitespace token (a run of newlines): the token after it starts.
+    first = numpy.searchsorted(token_starts, numpy.array(boundary_offsets(doc.text), dtype=token_starts.dtype))
+    flags = numpy.full((len(doc), 1), -1, dtype="int64")
+    flags[first[first < len(doc)], 0] = 1
+    flags[0, 0] = 1
+    return doc.from_array([SENT_START], flags.view("uint64"))
 
 
 # --- narrative sentences ------------------------------------------------------------------------
@@ -274,7 +281,7 @@ def segment(text: str, sections: Sequence[Section] | None = None) -> list[Senten
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in " \t\n\r\u3000\u00a0#>*-":
+    while start < end and text[start] in " \t\n\r\u3000\u00a0#>*-=":
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1

@@ -120,7 +120,7 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
             "base_model": options.base_model or "self-built character BERT (masked-LM pre-trained by gongkai)",
             "pretraining": pretraining_record(base),
             "fine_tuning": asdict(options.finetune),
-            "quantize": True,
+            "quantize": False,
         })
     return save_classifier(model, tokenizer, head, options.out or TRANSFORMER_DIR)
 

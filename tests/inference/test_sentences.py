@@ -63,6 +63,14 @@ def test_table_cells_headings_titles_and_contact_lines_are_not_sentences() -> No
     assert [s.text for s in segment(text)] == ["本机关认真贯彻落实《条例》，持续推进政务公开工作。"]
 
 
+def test_scraper_metadata_is_not_narrative_and_narrow_scans_are_joined() -> None:
+    text = ("标题: 某某区2024年度政府信息公开工作年度报告\n发布时间: 2025-01-20 09:00\n"
+            "==================== 正文 ====================\n"
+            + "本机关坚持以公开为常态、不公开为\n例外，扎实做好政府信息公开工作。\n" * 6)
+    got = [s.text for s in segment(text)]
+    assert got and all(t.startswith("本机关") and t.endswith("工作。") and "\n" in t for t in got)
+
+
 def test_run_together_paragraphs_get_their_sections() -> None:
     # Scrapers that drop line breaks: headings after a full stop, on one long line.
     body = "我厅坚持以人民为中心，持续深化政务公开，丰富公开形式，提高公开质量。" * 6
