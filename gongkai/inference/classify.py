@@ -104,6 +104,9 @@ class TransformerClassifier(SentenceClassifier):
         directory = Path(directory)
         self.directory = directory
         self.head = Head.load(directory / HEAD_FILE)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a bar for loading 18 MB is noise in a report's output
         self.tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True)
         model.eval()

@@ -161,6 +161,7 @@ def split_sentences(items: Sequence[LabelledSentence]) -> SentenceSplits:
 
 def to_dataset_splits(items: Sequence[LabelledSentence]):  # -> datasets.DatasetDict
     """``DatasetDict`` with train/dev/test: text, heading, doc, span, weak and one 0/1 column per label."""
+    import datasets
     from datasets import Dataset, DatasetDict
 
     split = load_split()
@@ -168,8 +169,14 @@ def to_dataset_splits(items: Sequence[LabelledSentence]):  # -> datasets.Dataset
              "split": split_of(s.doc, split), **dict(zip(LABELS, s.vector()))} for s in items]
     columns = ["text", "heading", "doc", "span", "weak", "split", *LABELS]
     ds = Dataset.from_dict({c: [r[c] for r in rows] for c in columns})
-    return DatasetDict({name: ds.filter(lambda r, n=name: r["split"] == n, keep_in_memory=True)
-                        for name in ("train", "dev", "test")})
+    shown = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # a bar per split for a 1-second filter is noise in CLI output
+    try:
+        return DatasetDict({name: ds.filter(lambda r, n=name: r["split"] == n, keep_in_memory=True)
+                            for name in ("train", "dev", "test")})
+    finally:
+        if shown:
+            datasets.enable_progress_bars()
 
 
 def training_texts(shared: Path) -> list[str]:
