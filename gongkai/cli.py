@@ -109,12 +109,12 @@ def summarize_sentences(report: Report, out: TextIO) -> None:
         out.write(f"     {_pad(s['section'] or '', 10)} {_pad(','.join(s['labels']), 22)} {top:.2f}  {text}\n")
 
 
-def read_reports(files: Sequence[str], failed: list[str], classify: bool = True,
-                 classifier: str | None = None) -> Iterator[Report]:
-    """Reports of ``files`` one by one; a file that cannot be read is named on stderr and skipped."""
+def read_reports(files: Sequence[str], failed: list[str], **options: Any) -> Iterator[Report]:
+    """Reports of ``files`` one by one (``options`` go to ``extract``); a file that cannot be read
+    is named on stderr and skipped."""
     for name in files:
         try:
-            yield extract(Path(name), classify=classify, classifier=classifier)
+            yield extract(Path(name), **options)
         except (GongkaiError, OSError) as exc:
             sys.stderr.write(f"gongkai: {name}: {exc}\n")
             failed.append(name)
@@ -122,7 +122,7 @@ def read_reports(files: Sequence[str], failed: list[str], classify: bool = True,
 
 def cmd_extract(args: argparse.Namespace) -> int:
     failed: list[str] = []
-    for report in read_reports(args.files, failed, not args.no_classify, args.classifier):
+    for report in read_reports(args.files, failed, classify=not args.no_classify, classifier=args.classifier):
         if args.format == "json":
             sys.stdout.write(report.to_json(include_text=not args.no_text) + "\n")
         else:
@@ -199,7 +199,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Findings per report, then across years; exit 1 when any finding is an error."""
     reports: list[Report] = []
     failed: list[str] = []
-    for report in read_reports(args.files, failed, classify=False):
+    for report in read_reports(args.files, failed, sentences=False):
         reports.append(report)
         print_findings(report, report.findings, sys.stdout)
     across = carry_over_findings(reports)

@@ -104,3 +104,13 @@ def test_missing_classifier_is_a_warning_not_a_crash(seeds_dir: Path, tmp_path: 
     report = gongkai.extract(seeds_dir / "003_015671194d5bc82a.txt", classifier=str(tmp_path))
     assert any("sentences not classified" in w for w in report.warnings)
     assert report.requests.new_received.total.value is not None
+
+
+def test_sentences_false_skips_segmentation(seeds_dir: Path) -> None:
+    report = gongkai.extract(seeds_dir / "003_015671194d5bc82a.txt", checks=False, sentences=False)
+    assert report.sentences == [] and report.requests.new_received.total.value is not None
+
+
+def test_empty_input_to_classifiers_is_an_empty_result() -> None:
+    for folder in (TFIDF_DIR, TRANSFORMER_DIR):
+        assert open_classifier(folder).predict([], []) == []
