@@ -98,14 +98,13 @@ class TransformerClassifier(SentenceClassifier):
         try:
             import torch
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
+            from transformers.utils import logging as hf_logging
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise MissingDependencyError("the transformer classifier needs torch and transformers: "
                                          "pip install 'gongkai[ml]'") from exc
         directory = Path(directory)
         self.directory = directory
         self.head = Head.load(directory / HEAD_FILE)
-        from transformers.utils import logging as hf_logging
-
         hf_logging.disable_progress_bar()  # a bar for loading 18 MB is noise in a report's output
         self.tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True)

@@ -44,7 +44,3 @@ def train_baseline(train: Sequence[LabelledSentence], dev: Sequence[LabelledSent
                            f"logistic regression C={C} per label"})
     return model
 
-
-def predict_labels(model: TfidfClassifier, items: Sequence[LabelledSentence]) -> list[list[int]]:
-    return [[int(lab in labels) for lab in LABELS] for _, labels in
-            model.predict([s.text for s in items], [s.heading for s in items])]

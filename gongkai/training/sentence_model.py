@@ -266,8 +266,9 @@ def fine_tune(base: str | Path, train: Sequence[LabelledSentence], dev: Sequence
             schedule.step()
             optimizer.zero_grad()
             total += loss.item() * len(idx)
-        head = fit_head(predict_logits(model, tokenizer, dev), [s.vector() for s in dev])
-        f1 = macro_f1_at(head, predict_logits(model, tokenizer, dev), [s.vector() for s in dev])
+        dev_logits, dev_gold = predict_logits(model, tokenizer, dev), [s.vector() for s in dev]
+        head = fit_head(dev_logits, dev_gold)
+        f1 = macro_f1_at(head, dev_logits, dev_gold)
         progress(f"  epoch {epoch}/{settings.epochs}  loss {total / len(rows):.4f}  dev macro-F1 {f1:.3f}")
         if best is None or f1 > best[0]:
             best = (f1, copy.deepcopy(model.state_dict()), head)
