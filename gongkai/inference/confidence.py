@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,13 @@ FEATURE_NAMES: tuple[str, ...] = (
 # log2 of the number of readings of a digit run, capped: 1 reading → 0, 1024+ → 1.
 MAX_LOG_ALTERNATIVES = 10.0
 
+# How an OCR score maps onto a cell's confidence (see ``with_read_score``); set on generated scans.
+OCR_SCORE_FLOOR = 0.5
+OCR_SCORE_POWER = 1.0
+# Ceiling for an OCR'd cell that came out empty or needed repairs beyond spaces to parse.
+OCR_DOUBTFUL_CONFIDENCE = 0.3
+_CLEAN_NUMBER_RE = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
+
 # Used only when no fitted model ships (a fresh checkout before `gongkai train confidence`).
 FALLBACK_INTERCEPT = 1.5
 FALLBACK_WEIGHTS = {
@@ -46,6 +54,23 @@ FALLBACK_WEIGHTS = {
     "slot_run_ambiguous": -1.5, "row_ok": 1.0, "row_broken": -1.5, "col_ok": 0.8, "col_broken": -1.0,
     "repair_ocr_letter": -0.3,
 }
+
+
+def with_read_score(confidence: float, read_score: float | None, value: object, read: str | None) -> float:
+    """A cell's confidence once OCR's part in it is known.
+
+    The layout model sees only that a page was OCR'd. The engine's own score says how sure it
+    was of these very characters (below OCR_SCORE_FLOOR no better than a guess). A cell that
+    came out empty, or whose text needed more than spaces removed to read as a number ("3E",
+    "ε3"), is a misread far more often than a blank or a typo in the report.
+    """
+    if value is None or read_score is None:
+        return min(confidence, OCR_DOUBTFUL_CONFIDENCE)
+    scaled = max(0.0, (read_score - OCR_SCORE_FLOOR) / (1.0 - OCR_SCORE_FLOOR))
+    confidence *= scaled ** OCR_SCORE_POWER
+    if read is not None and not _CLEAN_NUMBER_RE.match(read.replace(" ", "")):
+        confidence = min(confidence, OCR_DOUBTFUL_CONFIDENCE)
+    return confidence
 
 
 def features(ev: Evidence, value_null: bool, layouts: Sequence[str]) -> list[float]:

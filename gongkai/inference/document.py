@@ -5,6 +5,21 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+# x0, top, x1, bottom: PDF points from the page's top left (pixels for an image).
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """Where the characters ``start:end`` of the text stood on a page, and how sure their read is."""
+
+    start: int
+    end: int
+    page: int
+    bbox: BBox
+    # The OCR engine's score for what it read; 1.0 for a text layer.
+    confidence: float = 1.0
+
 
 @dataclass
 class Document:
@@ -27,9 +42,18 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     # True when the text came from OCR rather than a text layer.
     ocr: bool = False
+    # Boxes of table cells and text runs (PDF and images), sorted by ``start``.
+    boxes: list[TextBox] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding character ``offset``, or None for unpaged sources."""
         if not self.page_starts:
             return None
         return bisect.bisect_right(self.page_starts, offset)
+
+    def box_at(self, offset: int) -> TextBox | None:
+        """The box holding character ``offset``, or None where the source has no geometry."""
+        i = bisect.bisect_right(self.boxes, offset, key=lambda b: b.start) - 1
+        if i >= 0 and self.boxes[i].start <= offset < self.boxes[i].end:
+            return self.boxes[i]
+        return None

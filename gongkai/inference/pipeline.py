@@ -9,7 +9,7 @@ from pathlib import Path
 from gongkai.errors import GongkaiError, InputTooLargeError, MissingDependencyError
 from gongkai.inference.claims import find_claims
 from gongkai.inference.classify import load_classifier, tag_sentences
-from gongkai.inference.confidence import cell_confidence
+from gongkai.inference.confidence import cell_confidence, with_read_score
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections
 from gongkai.inference.readers import read_bytes
@@ -186,14 +186,22 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
 
 
 def _add_pages(report: Report, doc: Document) -> None:
+    """Page and box of each cell; a cell read by OCR is no surer than the engine was of its text."""
     if not doc.page_starts:
         return
-    for _, cell in report.table_cells():
+    cells = [cell for _, cell in report.table_cells()] + [report.agency, report.year]
+    cells += [cell for row in report.proactive_2019.values() for cell in row.values()]
+    table_cells = {id(cell) for _, cell in report.table_cells()}
+    for cell in cells:
+        box = None
         if cell.span is not None:
             cell.page = doc.page_at(cell.span[0])
-    for cell in (report.agency, report.year):
-        if cell.span is not None:
-            cell.page = doc.page_at(cell.span[0])
+            box = doc.box_at(cell.span[0])
+            if box is not None:
+                cell.bbox = box.bbox
+        if doc.ocr and (box is None or box.confidence < 1.0) and (box is not None or id(cell) in table_cells):
+            read = doc.text[box.start:box.end] if box else None  # the whole box: "3E" where the cell kept "3"
+            cell.confidence = with_read_score(cell.confidence, box.confidence if box else None, cell.value, read)
 
 
 __all__ = ["GongkaiError", "applicable", "extract"]

@@ -19,6 +19,7 @@ from gongkai.errors import GongkaiError
 from gongkai.inference.confidence import MODEL_PATH, ConfidenceModel, expected_calibration_error, features
 from gongkai.inference.pipeline import extract_with_evidence
 from gongkai.inference.template import applicable
+from gongkai.report import Cell, Report
 from gongkai.training.synth import LAYOUTS, SynthReport, generate
 
 # Noise range of the generated reports the model is fitted on (share of eligible characters).
@@ -40,6 +41,20 @@ def same_value(a: object, b: object) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-6)  # type: ignore[arg-type]
+
+
+def graded_cells(report: Report, item: SynthReport) -> list[tuple[str, Cell | None, bool]]:
+    """Every cell the generated report printed (2019 表二 as printed included), and whether it was read right."""
+    single = item.format_version == "2019"
+    out: list[tuple[str, Cell | None, bool]] = []
+    for path, cell in report.table_cells():
+        if applicable(path, item.format_version, single):
+            out.append((path, cell, same_value(cell.value, item.gold.get(path))))
+    for row, columns in item.proactive_2019.items():
+        for column, truth in columns.items():
+            got = report.proactive_2019.get(row, {}).get(column)
+            out.append((f"proactive_2019.{row}.{column}", got, same_value(got.value if got else None, truth)))
+    return out
 
 
 def cell_samples(item: SynthReport) -> list[CellSample]:

@@ -14,7 +14,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from gongkai.errors import CorruptFileError, EmptyInputError, UnsupportedFormatError
+from gongkai.errors import CorruptFileError, EmptyInputError, MissingDependencyError, UnsupportedFormatError
+from gongkai.inference import ocr
 from gongkai.inference.readers import decode_text, read_bytes, read_path, sniff_media_type
 from gongkai.inference.readers import pdf as pdf_reader
 from gongkai.inference.readers.docx import read_docx
@@ -128,11 +129,20 @@ def test_nul_bytes_are_binary() -> None:
         (b"MM\x00*\x00\x00\x00\x08", "image/tiff"),
     ],
 )
-def test_images_need_ocr(header: bytes, media_type: str) -> None:
+def test_images_are_sniffed_and_a_damaged_one_is_a_clear_error(header: bytes, media_type: str) -> None:
     data = header + bytes(range(256))
     assert sniff_media_type(data, "scan.pdf") == media_type
-    with pytest.raises(UnsupportedFormatError, match="OCR is not available"):
+    with pytest.raises(CorruptFileError, match="damaged or truncated image"):
         read_bytes(data)
+
+
+def test_images_without_the_ocr_extra_say_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> None:
+        raise MissingDependencyError(ocr.INSTALL_HINT)
+
+    monkeypatch.setattr(ocr, "_engine", missing)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'gongkai\[ocr\]'"):
+        read_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
 
 
 def test_old_doc_is_unsupported_with_advice() -> None:
@@ -406,8 +416,8 @@ def test_pdf_text_pages_and_columns() -> None:
     assert doc.page_at(doc.text.index("政府信息公开")) == 1
     assert doc.page_at(second) == 2
     row = next(line for line in _lines(doc.text) if ROW_LABEL in line)
-    assert row.split() == [ROW_LABEL, "21", "0", "21"]
-    assert "  21  " in row.replace(" 0 ", "  ")
+    # Pieces of a line a column gap apart stay apart (a lone line is not a table: no tabs).
+    assert row.split("\u3000") == [ROW_LABEL, "21", "0", "21"]
     assert all(line == line.rstrip() for line in _lines(doc.text))
     assert doc.warnings == []
 
@@ -424,11 +434,24 @@ def test_encrypted_pdf_is_corrupt() -> None:
         read_bytes(data)
 
 
-def test_pdf_without_text_layer_warns() -> None:
+def test_pdf_without_text_layer_and_without_ocr_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> None:
+        raise MissingDependencyError(ocr.INSTALL_HINT)
+
+    monkeypatch.setattr(ocr, "_engine", missing)
     doc = read_bytes(_pdf_bytes(["", ""]))
     assert doc.pages == 2
     assert not doc.text.strip()
-    assert pdf_reader.NO_TEXT_LAYER_WARNING in doc.warnings
+    assert any(pdf_reader.NO_TEXT_LAYER_WARNING in w for w in doc.warnings)
+    assert not doc.ocr
+    with pytest.raises(MissingDependencyError, match=r"gongkai\[ocr\]"):
+        pdf_reader.read_pdf(_pdf_bytes([""]), ocr=True)
+
+
+def test_pdf_without_text_layer_with_ocr_switched_off() -> None:
+    doc = pdf_reader.read_pdf(_pdf_bytes(["", "政府信息公开"]), ocr=False)
+    assert "政府信息公开" in doc.text
+    assert "1 of 2 pages: no text layer (OCR switched off)" in doc.warnings
 
 
 def test_pdf_page_limit(monkeypatch: pytest.MonkeyPatch) -> None:

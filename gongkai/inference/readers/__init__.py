@@ -13,6 +13,7 @@ from gongkai.errors import InputTooLargeError, UnsupportedFormatError
 from gongkai.inference.document import Document
 from gongkai.inference.readers.docx import read_docx
 from gongkai.inference.readers.html import read_html
+from gongkai.inference.readers.image import read_image_file
 from gongkai.inference.readers.pdf import read_pdf
 from gongkai.inference.readers.sniff import (
     DOCX,
@@ -35,10 +36,6 @@ __all__ = ["MAX_INPUT_BYTES", "decode_text", "read_bytes", "read_path", "sniff_m
 # Annual reports are at most a few tens of MB even as scans; anything bigger is a mistake.
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 
-IMAGE_MESSAGE = (
-    "scanned image: OCR is not available in this version; "
-    "use the text-layer PDF, the HTML page or a .docx of the report instead"
-)
 ZIP_MESSAGE = "a zip archive that is not a Word .docx: unpack it and read the report files inside"
 RTF_MESSAGE = "RTF is not supported: save the file as .docx or PDF"
 
@@ -46,8 +43,9 @@ RTF_MESSAGE = "RTF is not supported: save the file as .docx or PDF"
 def read_bytes(data: bytes, path: str | None = None) -> Document:
     """Read one report file given as bytes; ``path`` names it in errors and breaks ties.
 
-    Raises EmptyInputError, UnsupportedFormatError (images, .doc, other zips, binary junk),
-    CorruptFileError (damaged PDF/.docx) or InputTooLargeError.
+    Raises EmptyInputError, UnsupportedFormatError (.doc, other zips, binary junk),
+    CorruptFileError (damaged PDF/.docx/image), MissingDependencyError (a scan without the
+    ocr extra) or InputTooLargeError.
     """
     if len(data) > MAX_INPUT_BYTES:
         raise InputTooLargeError(f"{len(data)} bytes is more than the {MAX_INPUT_BYTES} allowed", path=path)
@@ -57,7 +55,7 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
     if media_type in (DOCX, MSWORD):
         return read_docx(data, path)
     if media_type in IMAGE_TYPES:
-        raise UnsupportedFormatError(f"{IMAGE_MESSAGE} ({media_type})", path=path)
+        return read_image_file(data, media_type, path)
     if media_type == ZIP:
         raise UnsupportedFormatError(ZIP_MESSAGE, path=path)
     if media_type == RTF:

@@ -1,0 +1,74 @@
+"""Scanned pages as image files (PNG, JPEG, TIFF, …): OCR, then the same layout step as a PDF.
+
+A multi-page TIFF is one report with a page per frame. Boxes are in PDF points computed from
+the image's own resolution (200 dpi when the file does not say), so a cell's ``bbox`` reads
+the same for a scan saved as PDF or as images.
+"""
+
+from __future__ import annotations
+
+import io
+
+from gongkai.errors import CorruptFileError, MissingDependencyError
+from gongkai.inference.document import Document
+from gongkai.inference.readers.pagelayout import PageLayout, document_from_pages, layout_page
+from gongkai.inference.readers.timeout import PAGE_TIME_LIMIT_S, PageTimeout, time_limit
+
+# Resolution assumed for an image that does not state one (what scanners default to).
+DEFAULT_DPI = 200.0
+# Frames read per file (a multi-page TIFF); an annual report has far fewer pages.
+MAX_IMAGE_PAGES = 200
+# Pillow refuses images above its decompression-bomb limit; a scanned page is far smaller.
+MAX_PIXELS = 80_000_000
+
+
+def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Document:
+    """OCR every frame of an image file into one Document (raises MissingDependencyError without OCR)."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    from gongkai.inference import ocr
+
+    if not ocr.available():
+        raise MissingDependencyError(f"a scanned image needs OCR: {ocr.INSTALL_HINT}", path=path)
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise CorruptFileError(f"damaged or truncated image ({type(exc).__name__}: {exc})", path=path) from exc
+    except Image.DecompressionBombError as exc:
+        raise CorruptFileError(f"image too large to be a scanned page ({exc})", path=path) from exc
+    warnings: list[str] = []
+    layouts: list[PageLayout] = []
+    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+        if number > MAX_IMAGE_PAGES:
+            warnings.append(f"read only the first {MAX_IMAGE_PAGES} pages")
+            break
+        if frame.width * frame.height > MAX_PIXELS:
+            warnings.append(f"page {number} skipped: {frame.width}x{frame.height} pixels is not a scanned page")
+            continue
+        dpi = _dpi(frame)
+        width, height = frame.width * 72.0 / dpi, frame.height * 72.0 / dpi
+        try:
+            with time_limit(PAGE_TIME_LIMIT_S):
+                scan = ocr.read_image(frame.convert("RGB"), dpi)
+        except PageTimeout:
+            warnings.append(f"page {number} skipped: OCR took longer than {PAGE_TIME_LIMIT_S:g} s")
+            continue
+        except Exception as exc:  # onnxruntime/opencv errors: report the page, keep the others
+            warnings.append(f"page {number}: OCR failed ({type(exc).__name__}: {exc})")
+            continue
+        layouts.append(layout_page(number, width, height, scan.tokens, scan.edges))
+    if not layouts:
+        raise CorruptFileError("no page of the image could be read: " + "; ".join(warnings), path=path)
+    warnings.append(f"{len(layouts)} image pages read by OCR")
+    return document_from_pages(layouts, media_type, warnings, ocr=True)
+
+
+def _dpi(frame: object) -> float:
+    info = getattr(frame, "info", {}) or {}
+    value = info.get("dpi")
+    try:
+        dpi = float(value[0]) if value else DEFAULT_DPI
+    except (TypeError, ValueError, IndexError):
+        dpi = DEFAULT_DPI
+    return dpi if 50 <= dpi <= 1200 else DEFAULT_DPI

@@ -1,0 +1,604 @@
+"""From positioned text on a page to lines of text, the layout-aware half of the PDF and OCR readers.
+
+Both a PDF's text layer and an OCR engine give the same thing: runs of text with a box
+(``Token``) and, where the page is ruled, line segments (``Edge``). This module turns them
+into the one form every reader hands on (see ``Document``): prose as lines in reading order,
+every table row as one line with its cells joined by ``\\t``. Ruled tables become grids from
+the rules (merged cells leave empty cells, so numbers keep their column); unruled tables
+become grids from the columns their value rows share. Each cell and line keeps its page,
+box and the confidence of what was read, so a number can be traced back to where it stood.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from gongkai.inference.document import BBox, Document, TextBox
+from gongkai.inference.readers.grid import MIN_DATA_TABLE_COLUMNS, join_segments
+
+# Rules: a segment shorter than this (points) is decoration, not a table border.
+MIN_EDGE_LENGTH = 8.0
+# Rules this close (points) are one rule; ends this close are joined (pdfplumber's defaults).
+SNAP_TOLERANCE = 3.0
+JOIN_TOLERANCE = 3.0
+INTERSECTION_TOLERANCE = 3.0
+# Gaps between two tokens on a line, in multiples of the line's text height.
+WORD_GAP = 0.2  # wider than this between Latin letters or digits: a space
+COLUMN_GAP = 1.0  # wider than this: a new cell (an unruled table's column gap)
+# Between a word and a number, a gap wider than this is a column gap too: prose runs "共10件"
+# together, while a table's first value column can sit close to a label that fills its column.
+NUMBER_GAP = 0.5
+# A line starting this far (text heights) right of the page's left text margin opens a paragraph.
+INDENT = 1.5
+PARAGRAPH_INDENT = "\u3000\u3000"
+# Between two pieces of a prose line a column gap apart ("联系电话：      12345").
+TEXT_GAP = "\u3000"
+# Margins (share of the page height) where running headers, footers and page numbers live.
+RUNNING_MARGIN = 0.1
+# Lines above a table that may be repeated with it on the next page (a caption, a clause row).
+CAPTION_LINES = 1
+# Two rows read by OCR are the same row when their texts are this similar.
+REPEAT_SIMILARITY = 0.85
+# An unruled table: at least this many consecutive lines with this many cells.
+MIN_TABLE_LINES = 3
+MIN_TABLE_CELLS = 2
+# A cell's text wrapped when its line reached this share of its column's width.
+WRAPPED_SHARE = 0.8
+
+_PAGE_NUMBER_RE = re.compile(
+    r"^[\s\-—–－·•]*(?:第\s*)?[0-9０-９]{1,4}(?:\s*页)?(?:\s*[/／]\s*[0-9]{1,4}|\s*共\s*[0-9]{1,4}\s*页)?[\s\-—–－·•]*$"
+)
+_NOT_WORD_RE = re.compile(r"[\W_]+")
+_NUMBER_CELL_RE = re.compile(r"^[0-9０-９.,，．]+$")
+_DIGITS_RE = re.compile(r"[0-9０-９]+")
+_LATIN_END_RE = re.compile(r"[0-9A-Za-z.,:%@/_\-]$")
+_LATIN_START_RE = re.compile(r"^[0-9A-Za-z(@/_\-]")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A run of text on a page: a character of a text layer, or a box an OCR engine read."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    confidence: float = 1.0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def x_mid(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def y_mid(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A ruling line segment: horizontal when ``top == bottom``, vertical when ``x0 == x1``."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def orientation(self) -> str:
+        return "h" if (self.x1 - self.x0) >= (self.bottom - self.top) else "v"
+
+
+@dataclass
+class Segment:
+    """One piece of a line: a table cell or a run of prose, with where it stood and how sure the read is."""
+
+    text: str
+    bbox: BBox
+    confidence: float = 1.0
+
+
+@dataclass
+class PageLine:
+    segments: list[Segment]
+    top: float
+    bottom: float
+    # "row" for a table row (its segments are cells), "text" for prose and headings.
+    kind: str = "text"
+    indent: bool = False
+
+    @property
+    def separator(self) -> str:
+        """Cells of a row are tab-joined; pieces of a prose line far apart keep a visible gap."""
+        return "\t" if self.kind == "row" else TEXT_GAP
+
+    @property
+    def text(self) -> str:
+        return self.separator.join(s.text for s in self.segments)
+
+
+@dataclass
+class PageLayout:
+    number: int
+    width: float
+    height: float
+    lines: list[PageLine] = field(default_factory=list)
+    ruled_tables: int = 0
+
+
+# ---------------------------------------------------------------- lines of tokens
+def _union(boxes: Iterable[BBox]) -> BBox:
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _token_box(t: Token) -> BBox:
+    return (t.x0, t.top, t.x1, t.bottom)
+
+
+def group_lines(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Tokens in lines, top to bottom, each line left to right.
+
+    A token joins a line when its vertical middle falls inside the line's band, so a line of
+    mixed font sizes (or an OCR box a few pixels off) stays one line.
+    """
+    lines: list[list[Token]] = []
+    bands: list[tuple[float, float]] = []
+    for token in sorted(tokens, key=lambda t: (t.top, t.x0)):
+        if bands and bands[-1][0] <= token.y_mid <= bands[-1][1]:
+            lines[-1].append(token)
+            top, bottom = bands[-1]
+            bands[-1] = (min(top, token.top), max(bottom, token.bottom)) if token.height < 2 * (bottom - top) else (
+                top, bottom)
+            continue
+        lines.append([token])
+        bands.append((token.top, token.bottom))
+    return [sorted(line, key=lambda t: t.x0) for line in lines]
+
+
+def _line_height(tokens: Sequence[Token]) -> float:
+    return max(1.0, statistics.median(t.height for t in tokens))
+
+
+def split_runs(line: Sequence[Token]) -> list[list[Token]]:
+    """A line cut where the gap between two tokens is a column gap (an unruled table's cells)."""
+    height = _line_height(line)
+    runs: list[list[Token]] = [[line[0]]]
+    for prev, token in zip(line, line[1:]):
+        gap = token.x0 - prev.x1
+        if gap > COLUMN_GAP * height or (gap > NUMBER_GAP * height and _starts_number(prev, token)):
+            runs.append([token])
+        else:
+            runs[-1].append(token)
+    return runs
+
+
+def _starts_number(prev: Token, token: Token) -> bool:
+    return token.text[:1].isdigit() and not prev.text[-1:].isdigit()
+
+
+def join_run(run: Sequence[Token]) -> str:
+    """The text of tokens on one line: CJK runs together, Latin words and numbers keep a space."""
+    height = _line_height(run)
+    parts = [run[0].text]
+    for prev, token in zip(run, run[1:]):
+        gap = token.x0 - prev.x1
+        if gap > WORD_GAP * height and _LATIN_END_RE.search(parts[-1]) and _LATIN_START_RE.match(token.text):
+            parts.append(" ")
+        parts.append(token.text)
+    return "".join(parts)
+
+
+def _segment(run: Sequence[Token]) -> Segment:
+    return Segment(join_run(run), _union(_token_box(t) for t in run), min(t.confidence for t in run))
+
+
+# ---------------------------------------------------------------- ruled tables
+@dataclass
+class GridCell:
+    bbox: BBox
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+
+
+@dataclass
+class RuledGrid:
+    bbox: BBox
+    n_rows: int
+    n_cols: int
+    cells: list[GridCell]
+
+
+def _edge_dicts(edges: Iterable[Edge]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for e in edges:
+        orientation = e.orientation
+        length = (e.x1 - e.x0) if orientation == "h" else (e.bottom - e.top)
+        if length < MIN_EDGE_LENGTH:
+            continue
+        if orientation == "h":
+            y = (e.top + e.bottom) / 2
+            out.append({"x0": e.x0, "x1": e.x1, "top": y, "bottom": y, "width": e.x1 - e.x0, "height": 0.0,
+                        "orientation": "h", "object_type": "line"})
+        else:
+            x = (e.x0 + e.x1) / 2
+            out.append({"x0": x, "x1": x, "top": e.top, "bottom": e.bottom, "width": 0.0,
+                        "height": e.bottom - e.top, "orientation": "v", "object_type": "line"})
+    return out
+
+
+def _positions(values: Iterable[float]) -> list[float]:
+    """Distinct coordinates, values within the snap tolerance taken as one."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > SNAP_TOLERANCE:
+            out.append(v)
+    return out
+
+
+def _index(positions: Sequence[float], value: float) -> int:
+    return min(range(len(positions)), key=lambda i: abs(positions[i] - value))
+
+
+def find_grids(edges: Iterable[Edge]) -> list[RuledGrid]:
+    """Tables drawn with rules, as grids of cells that know their row and column spans.
+
+    pdfplumber's own edge-to-cell steps do the geometry (snapping, joining, intersections);
+    a grid one column wide is a frame around text, not a table, and is left out.
+    """
+    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+    dicts = _edge_dicts(edges)
+    if not dicts:
+        return []
+    merged = merge_edges(dicts, SNAP_TOLERANCE, SNAP_TOLERANCE, JOIN_TOLERANCE, JOIN_TOLERANCE)
+    intersections = edges_to_intersections(merged, INTERSECTION_TOLERANCE, INTERSECTION_TOLERANCE)
+    grids: list[RuledGrid] = []
+    for table_cells in cells_to_tables(intersections_to_cells(intersections)):
+        xs = _positions([c[0] for c in table_cells] + [c[2] for c in table_cells])
+        ys = _positions([c[1] for c in table_cells] + [c[3] for c in table_cells])
+        cells = []
+        for x0, top, x1, bottom in table_cells:
+            col, row = _index(xs, x0), _index(ys, top)
+            cells.append(GridCell((x0, top, x1, bottom), row, col,
+                                  max(1, _index(ys, bottom) - row), max(1, _index(xs, x1) - col)))
+        n_cols, n_rows = len(xs) - 1, len(ys) - 1
+        if n_cols < MIN_DATA_TABLE_COLUMNS or n_rows < 1:
+            continue
+        grids.append(RuledGrid(_union(c.bbox for c in cells), n_rows, n_cols, cells))
+    return grids
+
+
+def _inside(token: Token, bbox: BBox) -> bool:
+    return bbox[0] <= token.x_mid < bbox[2] and bbox[1] <= token.y_mid < bbox[3]
+
+
+def _cell_text(tokens: Sequence[Token]) -> str:
+    """A cell's lines joined the way a wrapped label reads: CJK without a space."""
+    return join_segments([join_run(line) for line in group_lines(tokens)])
+
+
+def _char_width(char: str) -> int:
+    """Display width: CJK and full-width forms are twice as wide as ASCII."""
+    return 2 if ord(char) >= 0x2E80 else 1
+
+
+def split_across_cells(token: Token, grid: RuledGrid) -> list[Token]:
+    """A token that runs over a column rule, cut at the rule.
+
+    OCR sometimes reads the texts of adjacent cells as one box ("本年新制作数量本年新公开数量");
+    the characters are placed by their display widths and each goes to the cell it stands in.
+    A text layer's tokens are single characters and never need this.
+    """
+    row_cells = [c for c in grid.cells if c.bbox[1] <= token.y_mid < c.bbox[3]
+                 and c.bbox[0] < token.x1 and c.bbox[2] > token.x0]
+    if len(row_cells) < 2 or len(token.text) < 2:
+        return [token]
+    widths = [_char_width(ch) for ch in token.text]
+    unit = (token.x1 - token.x0) / sum(widths)
+    pieces: list[Token] = []
+    x = token.x0
+    current: list[str] = []
+    start = x
+    cell_of_current = None
+    for ch, w in zip(token.text, widths):
+        mid = x + w * unit / 2
+        cell = next((c for c in row_cells if c.bbox[0] <= mid < c.bbox[2]), None)
+        if current and cell is not cell_of_current:
+            pieces.append(Token("".join(current), start, token.top, x, token.bottom, token.confidence))
+            current, start = [], x
+        current.append(ch)
+        cell_of_current = cell
+        x += w * unit
+    pieces.append(Token("".join(current), start, token.top, x, token.bottom, token.confidence))
+    return pieces
+
+
+def grid_lines(grid: RuledGrid, tokens: Sequence[Token]) -> list[PageLine]:
+    """One ``row`` line per grid row with any text; a position a merged cell covers is an empty cell."""
+    by_cell: dict[int, list[Token]] = {i: [] for i in range(len(grid.cells))}
+    for token in tokens:
+        for piece in split_across_cells(token, grid):
+            for i, cell in enumerate(grid.cells):
+                if _inside(piece, cell.bbox):
+                    by_cell[i].append(piece)
+                    break
+    slots: list[list[Segment | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
+    for i, cell in enumerate(grid.cells):
+        found = by_cell[i]
+        text = _cell_text(found) if found else ""
+        confidence = min((t.confidence for t in found), default=1.0)
+        slots[cell.row][cell.col] = Segment(text, cell.bbox, confidence)
+    lines: list[PageLine] = []
+    for row in slots:
+        if not any(s is not None and s.text for s in row):
+            continue
+        boxes = [s.bbox for s in row if s is not None]
+        segments = [s if s is not None else Segment("", boxes[0]) for s in row]
+        top = min(b[1] for b in boxes)
+        lines.append(PageLine(segments, top, max(b[3] for b in boxes), kind="row"))
+    return lines
+
+
+# ---------------------------------------------------------------- unruled tables
+def _column_bands(rows: Sequence[Sequence[Segment]]) -> list[tuple[float, float]]:
+    """Column extents from the rows with the most cells (value rows: a spanning header would merge columns)."""
+    most = max(len(r) for r in rows)
+    bands: list[tuple[float, float]] = []
+    for row in rows:
+        if len(row) < most:
+            continue
+        for seg in row:
+            x0, x1 = seg.bbox[0], seg.bbox[2]
+            for i, (b0, b1) in enumerate(bands):
+                if x0 <= b1 and x1 >= b0:
+                    bands[i] = (min(b0, x0), max(b1, x1))
+                    break
+            else:
+                bands.append((x0, x1))
+    return sorted(bands)
+
+
+def _column_of(seg: Segment, bands: Sequence[tuple[float, float]]) -> int:
+    x0, x1 = seg.bbox[0], seg.bbox[2]
+    overlaps = [min(x1, b1) - max(x0, b0) for b0, b1 in bands]
+    best = max(range(len(bands)), key=lambda i: overlaps[i])
+    if overlaps[best] > 0:
+        return best
+    mid = (x0 + x1) / 2
+    return min(range(len(bands)), key=lambda i: abs((bands[i][0] + bands[i][1]) / 2 - mid))
+
+
+def align_unruled(lines: list[PageLine]) -> list[PageLine]:
+    """Runs of lines with several column-gapped cells become rows on shared columns.
+
+    A blank cell of a space-aligned table prints nothing; without placing each cell under its
+    column the numbers after it would shift left. A line holding only first-column text right
+    under a row is the rest of that row's wrapped label.
+    """
+    out: list[PageLine] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and (len(lines[j].segments) >= MIN_TABLE_CELLS
+                                   or (j > i and not _has_number(lines[j]) and _continues(lines[j - 1], lines[j]))):
+            j += 1
+        block = lines[i:j]
+        if sum(len(line.segments) >= MIN_TABLE_CELLS for line in block) < MIN_TABLE_LINES:
+            out.append(lines[i])
+            i += 1
+            continue
+        bands = _column_bands([line.segments for line in block if len(line.segments) >= MIN_TABLE_CELLS])
+        for line in block:
+            cols = [_column_of(seg, bands) for seg in line.segments]
+            if not _has_number(line) and out and out[-1].kind == "row" and \
+                    _wraps_on(out[-1], cols, bands):
+                row = out[-1]
+                for seg, col in zip(line.segments, cols):
+                    head = row.segments[col]
+                    row.segments[col] = Segment(join_segments([head.text, seg.text]), _union([head.bbox, seg.bbox]),
+                                                min(head.confidence, seg.confidence))
+                row.bottom = max(row.bottom, line.bottom)
+                continue
+            slots: list[Segment | None] = [None] * len(bands)
+            for seg, col in zip(line.segments, cols):
+                current = slots[col]
+                slots[col] = seg if current is None else Segment(
+                    join_segments([current.text, seg.text]), _union([current.bbox, seg.bbox]),
+                    min(current.confidence, seg.confidence))
+            segments = [s if s is not None else Segment("", (bands[c][0], line.top, bands[c][1], line.bottom))
+                        for c, s in enumerate(slots)]
+            out.append(PageLine(segments, line.top, line.bottom, kind="row"))
+        i = j
+    return out
+
+
+def _wraps_on(row: PageLine, cols: Sequence[int], bands: Sequence[tuple[float, float]]) -> bool:
+    """Whether a line of cells in ``cols`` is the rest of ``row``'s wrapped text in those columns.
+
+    Text wraps only when it fills its column: each cell the line continues must be non-empty
+    in ``row`` and reach (nearly) to where the next column's text begins. A short label above
+    ("规章") means the line is a row of its own (a clause heading such as 第二十条第（五）项).
+    """
+    for col in cols:
+        head = row.segments[col]
+        left = bands[col][0]
+        right = bands[col + 1][0] if col + 1 < len(bands) else bands[col][1]
+        if not head.text or (head.bbox[2] - left) < WRAPPED_SHARE * (right - left):
+            return False
+    return True
+
+
+def _has_number(line: PageLine) -> bool:
+    return any(_NUMBER_CELL_RE.match(seg.text) for seg in line.segments)
+
+
+def _continues(prev: PageLine, line: PageLine) -> bool:
+    """``line`` sits right under ``prev`` (less than a line's height between them)."""
+    return line.top - prev.bottom < (prev.bottom - prev.top)
+
+
+# ---------------------------------------------------------------- a page
+def layout_page(number: int, width: float, height: float, tokens: Sequence[Token],
+                edges: Iterable[Edge] = ()) -> PageLayout:
+    """Lines of one page in reading order (top to bottom), tables as rows of cells."""
+    grids = find_grids(edges)
+    in_grid: list[list[Token]] = [[] for _ in grids]
+    free: list[Token] = []
+    for token in tokens:
+        for g, grid in enumerate(grids):
+            if _inside(token, grid.bbox):
+                in_grid[g].append(token)
+                break
+        else:
+            free.append(token)
+    text_lines: list[PageLine] = []
+    for line in group_lines(free):
+        runs = split_runs(line)
+        segments = [_segment(run) for run in runs]
+        text_lines.append(PageLine(segments, min(t.top for t in line), max(t.bottom for t in line)))
+    _mark_indents(text_lines)
+    lines = align_unruled(text_lines)
+    for grid, grid_tokens in zip(grids, in_grid):
+        lines.extend(grid_lines(grid, grid_tokens))
+    lines.sort(key=lambda line: line.top)
+    return PageLayout(number, width, height, lines, ruled_tables=len(grids))
+
+
+def _mark_indents(lines: Sequence[PageLine]) -> None:
+    """A prose line starting well right of the page's text margin opens a paragraph."""
+    starts = [line.segments[0].bbox[0] for line in lines if len(line.segments) == 1]
+    if not starts:
+        return
+    margin = statistics.median_low(sorted(starts)[: max(1, len(starts) // 2)])
+    for line in lines:
+        if len(line.segments) != 1:
+            continue
+        box = line.segments[0].bbox
+        if box[0] - margin >= INDENT * max(1.0, box[3] - box[1]):
+            line.indent = True
+
+
+# ---------------------------------------------------------------- across pages
+def running_key(text: str) -> str:
+    """What a running header or footer keeps from page to page (page numbers vary)."""
+    return _DIGITS_RE.sub("#", re.sub(r"\s+", "", text))
+
+
+def drop_running_lines(pages: Sequence[PageLayout]) -> int:
+    """Remove page numbers, running headers and footers (lines in the margins that repeat); returns how many."""
+    def in_margin(page: PageLayout, line: PageLine) -> bool:
+        return line.bottom < RUNNING_MARGIN * page.height or line.top > (1 - RUNNING_MARGIN) * page.height
+
+    counts: dict[str, int] = {}
+    for page in pages:
+        for key in {running_key(line.text) for line in page.lines if in_margin(page, line) and line.kind == "text"}:
+            counts[key] = counts.get(key, 0) + 1
+    repeated = {key for key, n in counts.items() if n >= 2 and n >= len(pages) / 2 and key}
+    dropped = 0
+    for page in pages:
+        kept = []
+        for line in page.lines:
+            if line.kind == "text" and in_margin(page, line) and (
+                    _PAGE_NUMBER_RE.match(line.text) or running_key(line.text) in repeated):
+                dropped += 1
+                continue
+            kept.append(line)
+        page.lines = kept
+    return dropped
+
+
+def drop_repeated_headers(pages: Sequence[PageLayout]) -> int:
+    """Rows a table repeats at the top of its continuation page are read once; returns how many dropped.
+
+    When a page ended inside a table, the next page's first lines that repeat the opening
+    lines of that table (its header rows, or the caption line right above them) are its
+    repeated header. Texts are compared without empty cells: a continuation may split merged
+    cells differently.
+    """
+    dropped = 0
+    for previous, page in zip(pages, pages[1:]):
+        if not page.lines or not previous.lines or previous.lines[-1].kind != "row":
+            continue
+        start = len(previous.lines) - 1
+        while start > 0 and previous.lines[start - 1].kind == "row":
+            start -= 1
+        best = 0
+        for opening in range(max(0, start - CAPTION_LINES), start + 1):
+            n = 0
+            while n < len(page.lines) - 1 and opening + n < len(previous.lines) - 1 and \
+                    _same_row(page.lines[n], previous.lines[opening + n]):
+                n += 1
+            best = max(best, n)
+        del page.lines[:best]
+        dropped += best
+    return dropped
+
+
+def _row_key(line: PageLine) -> str:
+    """A row's text without empty cells, spaces and punctuation: a continuation may split merged
+    cells differently, and OCR may read （一） as (一)."""
+    return _NOT_WORD_RE.sub("", "".join(s.text for s in line.segments))
+
+
+def _same_row(a: PageLine, b: PageLine) -> bool:
+    """Equal rows, allowing OCR a character wrong in ten."""
+    ka, kb = _row_key(a), _row_key(b)
+    if ka == kb:
+        return bool(ka)
+    return bool(ka and kb) and difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= REPEAT_SIMILARITY
+
+
+def assemble(pages: Sequence[PageLayout]) -> tuple[str, list[int], list[TextBox]]:
+    """The document text, where each page starts, and the box of every non-empty segment."""
+    parts: list[str] = []
+    page_starts: list[int] = []
+    boxes: list[TextBox] = []
+    offset = 0
+    for page in pages:
+        page_starts.append(offset)
+        for line in page.lines:
+            pos = offset
+            if line.indent and line.kind == "text":
+                parts.append(PARAGRAPH_INDENT)
+                pos += len(PARAGRAPH_INDENT)
+            for k, seg in enumerate(line.segments):
+                if k:
+                    parts.append(line.separator)
+                    pos += len(line.separator)
+                if seg.text:
+                    boxes.append(TextBox(pos, pos + len(seg.text), page.number, _rounded(seg.bbox), seg.confidence))
+                parts.append(seg.text)
+                pos += len(seg.text)
+            parts.append("\n")
+            offset = pos + 1
+        if not page.lines:
+            parts.append("\n")
+            offset += 1
+    return "".join(parts), page_starts, boxes
+
+
+def _rounded(bbox: BBox) -> BBox:
+    return (round(bbox[0], 1), round(bbox[1], 1), round(bbox[2], 1), round(bbox[3], 1))
+
+
+def document_from_pages(pages: list[PageLayout], media_type: str, warnings: list[str], *, ocr: bool) -> Document:
+    """The reader's result from laid-out pages: running lines and repeated headers gone, boxes kept."""
+    drop_running_lines(pages)
+    drop_repeated_headers(pages)
+    text, page_starts, boxes = assemble(pages)
+    if not text.strip():
+        warnings.append("no text found on any page" + (", OCR included" if ocr else ""))
+    return Document(text=text, media_type=media_type, pages=len(pages), page_starts=page_starts,
+                    structured_tables=sum(page.ruled_tables for page in pages), warnings=warnings, ocr=ocr,
+                    boxes=boxes)
