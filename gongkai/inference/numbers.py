@@ -21,6 +21,8 @@ SIGNS = "-−－+＋"
 
 _NUMBER_RE = re.compile(r"^[0-9OolI〇|]+(?:,[0-9OolI〇]{3})*(?:\.[0-9OolI〇]+)?$")
 _HAS_DIGIT_RE = re.compile(r"[0-9]")
+_STRAY_END_RE = re.compile(r"(?<=[0-9])[.·,'`、]+$")
+_ROW_NUMBERING_RE = re.compile(r"^[1-9][.、]$")
 _INNER_SPACE_RE = re.compile(r"[0-9０-９][ \xa0\u3000]+[0-9０-９]")
 
 
@@ -54,6 +56,11 @@ def parse_number(raw: str) -> ParsedNumber | None:
             text = text[: -len(unit)]
             repairs.append("unit")
             break
+    stripped = _STRAY_END_RE.sub("", text)
+    # "1." to "8." number the template's sub-rows; elsewhere a trailing mark is a speck.
+    if stripped != text and _HAS_DIGIT_RE.search(stripped) and not _ROW_NUMBERING_RE.match(text):
+        repairs.append("ocr_letter")  # a speck after a scanned number read as a mark: "0." → 0
+        text = stripped
     sign = 1
     if len(text) > 1 and text[0] in SIGNS:
         # 2019 表二 prints 本年增/减 as a signed change ("-5", "+3").

@@ -9,7 +9,7 @@ from pathlib import Path
 from gongkai.errors import GongkaiError, InputTooLargeError, MissingDependencyError
 from gongkai.inference.claims import find_claims
 from gongkai.inference.classify import load_classifier, tag_sentences
-from gongkai.inference.confidence import cell_confidence, with_read_score
+from gongkai.inference.confidence import OCR_DOUBTFUL_CONFIDENCE, cell_confidence, with_read_score
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections
 from gongkai.inference.readers import read_bytes
@@ -17,7 +17,7 @@ from gongkai.inference.reconcile import reconcile
 from gongkai.inference.sentences import segment
 from gongkai.inference.tables import TableRead, read_tables
 from gongkai.inference.template import applicable
-from gongkai.report import Report, Source
+from gongkai.report import Cell, Report, Source
 
 # Inputs larger than this are refused rather than read (a report is well under 20 MB).
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -165,6 +165,9 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
         ev.structured = structured
         ev.ocr = doc.ocr
         cell.confidence = cell_confidence(ev, cell.value is None, layouts)
+        if doc.ocr and (ev.row_ok == 0 or ev.col_ok == 0):
+            # In a scan a sum that does not hold is far more often a misread than the report's own error.
+            cell.confidence = min(cell.confidence, OCR_DOUBTFUL_CONFIDENCE)
         if ev.slot_method == "order":
             # Template-order fallback: generated reports never need it, so the fitted model has not
             # seen it; its cells get a fixed prior instead of an extrapolation.
@@ -202,6 +205,20 @@ def _add_pages(report: Report, doc: Document) -> None:
         if doc.ocr and (box is None or box.confidence < 1.0) and (box is not None or id(cell) in table_cells):
             read = doc.text[box.start:box.end] if box else None  # the whole box: "3E" where the cell kept "3"
             cell.confidence = with_read_score(cell.confidence, box.confidence if box else None, cell.value, read)
+    if doc.ocr:
+        _doubt_rows_with_gaps(report)
+
+
+def _doubt_rows_with_gaps(report: Report) -> None:
+    """In a scan, a row with a cell OCR did not read may have the others shifted into wrong columns."""
+    rows: dict[str, list[Cell]] = {}
+    for path, cell in report.table_cells():
+        if applicable(path, report.format_version):
+            rows.setdefault(path.rsplit(".", 1)[0], []).append(cell)
+    for cells in rows.values():
+        if len(cells) > 1 and any(c.value is None for c in cells):
+            for c in cells:
+                c.confidence = min(c.confidence, OCR_DOUBTFUL_CONFIDENCE)
 
 
 __all__ = ["GongkaiError", "applicable", "extract"]

@@ -60,3 +60,10 @@ def test_normalize_label_strips_numbering_and_punctuation() -> None:
 @pytest.mark.parametrize(("misread", "canonical"), OCR_LABEL_CONFUSIONS)
 def test_each_ocr_confusion_folds_to_its_canonical_character(misread: str, canonical: str) -> None:
     assert normalize_label(f"报告{misread}内容") == normalize_label(f"报告{canonical}内容")
+
+
+def test_a_speck_after_a_scanned_number_is_dropped_but_row_numbering_is_not_a_number() -> None:
+    assert parse_number("0.").value == 0 and "ocr_letter" in parse_number("0.").repairs
+    assert parse_number("12·").value == 12
+    assert parse_number("1.5").value == 1.5
+    assert parse_number("1.") is None  # 1. numbers a sub-row (1.属于国家秘密), it is not a count

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gongkai.inference.document import BBox, Document, TextBox
@@ -43,8 +43,9 @@ RUNNING_MARGIN = 0.1
 CAPTION_LINES = 1
 # Two rows read by OCR are the same row when their texts are this similar.
 REPEAT_SIMILARITY = 0.85
-# An unruled table: at least this many consecutive lines with this many cells.
-MIN_TABLE_LINES = 3
+# An unruled table: at least this many consecutive lines with this many cells, one with a number
+# (two: a table that breaks after its header and first row still is one).
+MIN_TABLE_LINES = 2
 MIN_TABLE_CELLS = 2
 # A cell's text wrapped when its line reached this share of its column's width.
 WRAPPED_SHARE = 0.8
@@ -81,6 +82,10 @@ class Token:
     @property
     def y_mid(self) -> float:
         return (self.top + self.bottom) / 2
+
+
+# Reads the text inside a box again (OCR of just that crop); None when nothing is there.
+Reread = Callable[[BBox], "Token | None"]
 
 
 @dataclass(frozen=True)
@@ -324,11 +329,27 @@ def split_across_cells(token: Token, grid: RuledGrid) -> list[Token]:
     return pieces
 
 
-def grid_lines(grid: RuledGrid, tokens: Sequence[Token]) -> list[PageLine]:
-    """One ``row`` line per grid row with any text; a position a merged cell covers is an empty cell."""
+def _reread_pieces(pieces: list[Token], grid: RuledGrid, reread: Reread) -> list[Token]:
+    """Each cell a merged OCR box ran over, read on its own ("0" | "116", not "01" | "16")."""
+    out: list[Token] = []
+    for piece in pieces:
+        cell = next((c for c in grid.cells if _inside(piece, c.bbox)), None)
+        token = reread(cell.bbox) if cell is not None else None
+        out.append(token if token is not None else piece)
+    return out
+
+
+def grid_lines(grid: RuledGrid, tokens: Sequence[Token], reread: Reread | None = None) -> list[PageLine]:
+    """One ``row`` line per grid row with any text; a position a merged cell covers is an empty cell.
+
+    ``reread`` gets a second look at every cell nothing was found in (OCR misses lone marks).
+    """
     by_cell: dict[int, list[Token]] = {i: [] for i in range(len(grid.cells))}
     for token in tokens:
-        for piece in split_across_cells(token, grid):
+        pieces = split_across_cells(token, grid)
+        if len(pieces) > 1 and reread is not None:
+            pieces = _reread_pieces(pieces, grid, reread)
+        for piece in pieces:
             for i, cell in enumerate(grid.cells):
                 if _inside(piece, cell.bbox):
                     by_cell[i].append(piece)
@@ -336,6 +357,9 @@ def grid_lines(grid: RuledGrid, tokens: Sequence[Token]) -> list[PageLine]:
     slots: list[list[Segment | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
     for i, cell in enumerate(grid.cells):
         found = by_cell[i]
+        if not found and reread is not None:
+            token = reread(cell.bbox)
+            found = [token] if token is not None else []
         text = _cell_text(found) if found else ""
         confidence = min((t.confidence for t in found), default=1.0)
         slots[cell.row][cell.col] = Segment(text, cell.bbox, confidence)
@@ -351,22 +375,52 @@ def grid_lines(grid: RuledGrid, tokens: Sequence[Token]) -> list[PageLine]:
 
 
 # ---------------------------------------------------------------- unruled tables
+def _merge_into(bands: list[tuple[float, float]], x0: float, x1: float) -> bool:
+    """Widen the band ``[x0, x1]`` overlaps, or add it; refuse a span bridging two bands (a merged read)."""
+    hits = [i for i, (b0, b1) in enumerate(bands) if x0 <= b1 and x1 >= b0]
+    if len(hits) > 1:
+        return False
+    if hits:
+        b0, b1 = bands[hits[0]]
+        bands[hits[0]] = (min(b0, x0), max(b1, x1))
+    else:
+        bands.append((x0, x1))
+    return True
+
+
 def _column_bands(rows: Sequence[Sequence[Segment]]) -> list[tuple[float, float]]:
-    """Column extents from the rows with the most cells (value rows: a spanning header would merge columns)."""
-    most = max(len(r) for r in rows)
-    bands: list[tuple[float, float]] = []
+    """Column extents: value columns from the numbers, label columns from the labels of value rows.
+
+    Header cells are left out (one spanning several columns would merge them), and so is a
+    number that bridges two columns (OCR reading "0  0" as one box); narrow numbers go first.
+    """
+    numbers = sorted((seg for row in rows for seg in row if _NUMBER_CELL_RE.match(seg.text)),
+                     key=lambda seg: seg.bbox[2] - seg.bbox[0])
+    if not numbers:
+        most = max(len(r) for r in rows)
+        bands: list[tuple[float, float]] = []
+        for row in rows:
+            if len(row) == most:
+                for seg in row:
+                    _merge_into(bands, seg.bbox[0], seg.bbox[2])
+        return sorted(bands)
+    values: list[tuple[float, float]] = []
+    for seg in numbers:
+        _merge_into(values, seg.bbox[0], seg.bbox[2])
+    first_value = min(b0 for b0, _ in values)
+    # A column whose numbers were all missed (OCR) still has its header above it.
     for row in rows:
-        if len(row) < most:
-            continue
         for seg in row:
             x0, x1 = seg.bbox[0], seg.bbox[2]
-            for i, (b0, b1) in enumerate(bands):
-                if x0 <= b1 and x1 >= b0:
-                    bands[i] = (min(b0, x0), max(b1, x1))
-                    break
-            else:
-                bands.append((x0, x1))
-    return sorted(bands)
+            if x0 >= first_value and not any(x0 <= b1 and x1 >= b0 for b0, b1 in values):
+                values.append((x0, x1))
+    labels: list[tuple[float, float]] = []
+    for row in rows:
+        if any(_NUMBER_CELL_RE.match(seg.text) for seg in row):
+            for seg in row:
+                if seg.bbox[2] < first_value and not _NUMBER_CELL_RE.match(seg.text):
+                    _merge_into(labels, seg.bbox[0], seg.bbox[2])
+    return sorted(labels) + sorted(values)
 
 
 def _column_of(seg: Segment, bands: Sequence[tuple[float, float]]) -> int:
@@ -379,12 +433,13 @@ def _column_of(seg: Segment, bands: Sequence[tuple[float, float]]) -> int:
     return min(range(len(bands)), key=lambda i: abs((bands[i][0] + bands[i][1]) / 2 - mid))
 
 
-def align_unruled(lines: list[PageLine]) -> list[PageLine]:
+def align_unruled(lines: list[PageLine], reread: Reread | None = None) -> list[PageLine]:
     """Runs of lines with several column-gapped cells become rows on shared columns.
 
     A blank cell of a space-aligned table prints nothing; without placing each cell under its
     column the numbers after it would shift left. A line holding only first-column text right
-    under a row is the rest of that row's wrapped label.
+    under a row is the rest of that row's wrapped label. ``reread`` looks again at the empty
+    value cells of each row (OCR misses lone digits); only a number found there is kept.
     """
     out: list[PageLine] = []
     i = 0
@@ -394,12 +449,15 @@ def align_unruled(lines: list[PageLine]) -> list[PageLine]:
                                    or (j > i and not _has_number(lines[j]) and _continues(lines[j - 1], lines[j]))):
             j += 1
         block = lines[i:j]
-        if sum(len(line.segments) >= MIN_TABLE_CELLS for line in block) < MIN_TABLE_LINES:
+        multi = [line for line in block if len(line.segments) >= MIN_TABLE_CELLS]
+        if len(multi) < MIN_TABLE_LINES or not any(_has_number(line) for line in multi):
             out.append(lines[i])
             i += 1
             continue
         bands = _column_bands([line.segments for line in block if len(line.segments) >= MIN_TABLE_CELLS])
+        first_row = len(out)
         for line in block:
+            line.segments = [piece for seg in line.segments for piece in _split_over_bands(seg, bands)]
             cols = [_column_of(seg, bands) for seg in line.segments]
             if not _has_number(line) and out and out[-1].kind == "row" and \
                     _wraps_on(out[-1], cols, bands):
@@ -419,8 +477,49 @@ def align_unruled(lines: list[PageLine]) -> list[PageLine]:
             segments = [s if s is not None else Segment("", (bands[c][0], line.top, bands[c][1], line.bottom))
                         for c, s in enumerate(slots)]
             out.append(PageLine(segments, line.top, line.bottom, kind="row"))
+        if reread is not None:
+            _reread_values(out[first_row:], bands, reread)
         i = j
     return out
+
+
+def _reread_values(rows: Sequence[PageLine], bands: Sequence[tuple[float, float]], reread: Reread) -> None:
+    """Fill the empty cells of value columns with what a second look finds, if it is a number."""
+    value_cols = {c for row in rows for c, seg in enumerate(row.segments) if _NUMBER_CELL_RE.match(seg.text)}
+    for row in rows:
+        height = row.bottom - row.top
+        for c in value_cols:
+            if row.segments[c].text:
+                continue
+            pad = height / 2
+            left = max(bands[c - 1][1] if c else bands[c][0] - pad, bands[c][0] - pad)
+            right = min(bands[c + 1][0] if c + 1 < len(bands) else bands[c][1] + pad, bands[c][1] + pad)
+            token = reread((left, row.top - pad / 2, right, row.bottom + pad / 2))
+            if token is not None and _NUMBER_CELL_RE.match(token.text):
+                row.segments[c] = Segment(token.text, _token_box(token), token.confidence)
+
+
+def _split_over_bands(seg: Segment, bands: Sequence[tuple[float, float]]) -> list[Segment]:
+    """A run of digits OCR read as one box over several columns ("002"), cut column by column."""
+    if not _NUMBER_CELL_RE.match(seg.text) or len(seg.text) < 2:
+        return [seg]
+    unit = (seg.bbox[2] - seg.bbox[0]) / len(seg.text)
+    owners = []
+    for k in range(len(seg.text)):
+        mid = seg.bbox[0] + (k + 0.5) * unit
+        inside = [c for c, (b0, b1) in enumerate(bands) if b0 <= mid <= b1]
+        owners.append(inside[0] if inside else None)
+    if None in owners or len(set(owners)) < 2:
+        return [seg]
+    pieces: list[Segment] = []
+    start = 0
+    for k in range(1, len(seg.text) + 1):
+        if k == len(seg.text) or owners[k] != owners[start]:
+            x0 = seg.bbox[0] + start * unit
+            pieces.append(Segment(seg.text[start:k], (x0, seg.bbox[1], seg.bbox[0] + k * unit, seg.bbox[3]),
+                                  seg.confidence))
+            start = k
+    return pieces
 
 
 def _wraps_on(row: PageLine, cols: Sequence[int], bands: Sequence[tuple[float, float]]) -> bool:
@@ -450,8 +549,11 @@ def _continues(prev: PageLine, line: PageLine) -> bool:
 
 # ---------------------------------------------------------------- a page
 def layout_page(number: int, width: float, height: float, tokens: Sequence[Token],
-                edges: Iterable[Edge] = ()) -> PageLayout:
-    """Lines of one page in reading order (top to bottom), tables as rows of cells."""
+                edges: Iterable[Edge] = (), reread: Reread | None = None) -> PageLayout:
+    """Lines of one page in reading order (top to bottom), tables as rows of cells.
+
+    ``reread`` (OCR pages) reads a box of the page again: table cells found empty get it.
+    """
     grids = find_grids(edges)
     in_grid: list[list[Token]] = [[] for _ in grids]
     free: list[Token] = []
@@ -468,9 +570,9 @@ def layout_page(number: int, width: float, height: float, tokens: Sequence[Token
         segments = [_segment(run) for run in runs]
         text_lines.append(PageLine(segments, min(t.top for t in line), max(t.bottom for t in line)))
     _mark_indents(text_lines)
-    lines = align_unruled(text_lines)
+    lines = align_unruled(text_lines, reread)
     for grid, grid_tokens in zip(grids, in_grid):
-        lines.extend(grid_lines(grid, grid_tokens))
+        lines.extend(grid_lines(grid, grid_tokens, reread))
     lines.sort(key=lambda line: line.top)
     return PageLayout(number, width, height, lines, ruled_tables=len(grids))
 

@@ -1,0 +1,132 @@
+"""PDF benchmark: pages/s and cells right for text-layer PDFs and scans.
+
+    python benchmarks/pdf.py [--text 40] [--scans 6] [--seed 11]
+
+Generates reports with ``gongkai.training.synth_pdf`` (ruled and unruled tables, tables
+breaking across pages, running headers and page numbers; scans rendered at 200 dpi with a
+tilt, blur, speckles and JPEG artefacts), extracts them, and prints per layout: pages/s, the
+share of cells right, how many wrong cells have confidence >= 0.5 (the CLI flags cells below),
+and the expected calibration error. Baseline in the same run: pdfplumber's plain
+``extract_text`` over the same pages (the floor any text-layer reader pays). The real PDFs in
+../shared/corpus/real are timed too, with the tables each yields.
+
+Scans need the ocr extra and a CJK system font to render the generated pages
+(fonts-wqy-microhei).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gongkai.inference.confidence import expected_calibration_error  # noqa: E402
+from gongkai.inference.pipeline import extract  # noqa: E402
+from gongkai.training.calibrate import graded_cells  # noqa: E402
+from gongkai.training.synth import SynthReport  # noqa: E402
+from gongkai.training.synth_pdf import generate_pdfs, has_cjk_font  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+FLAG_BELOW = 0.5
+
+
+def page_count(data: bytes) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)
+
+
+def plain_text_seconds(docs: list[bytes]) -> float:
+    """Baseline: pdfplumber's plain text of every page, no layout, no tables."""
+    import pdfplumber
+
+    start = time.perf_counter()
+    for data in docs:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+    return time.perf_counter() - start
+
+
+def measure(title: str, items: list[SynthReport]) -> None:
+    per_layout: dict[str, list[bool]] = defaultdict(list)
+    confidences: list[float] = []
+    right: list[bool] = []
+    wrong_sure: list[str] = []
+    pages = sum(page_count(item.data or b"") for item in items)
+    start = time.perf_counter()
+    for i, item in enumerate(items):
+        report = extract(item.data or b"", path=f"{item.layout}-{i}.pdf", sentences=False)
+        for path, cell, ok in graded_cells(report, item):
+            per_layout[item.layout].append(ok)
+            confidence = cell.confidence if cell is not None else 0.0
+            confidences.append(confidence)
+            right.append(ok)
+            if not ok and confidence >= FLAG_BELOW:
+                wrong_sure.append(f"{item.layout}-{i} {path}")
+    seconds = time.perf_counter() - start
+    print(f"\n== {title}: {len(items)} reports, {pages} pages, {seconds:.1f} s, {pages / seconds:.2f} pages/s")
+    for layout in sorted(per_layout):
+        cells = per_layout[layout]
+        print(f"{layout:<14} cells={len(cells):>6}  right={sum(cells) / len(cells):.4f}")
+    print(f"{'all':<14} cells={len(right):>6}  right={sum(right) / max(1, len(right)):.4f}  "
+          f"ECE={expected_calibration_error(confidences, right):.4f}")
+    wrong = [c for c, ok in zip(confidences, right) if not ok]
+    if wrong:
+        print(f"wrong cells: {len(wrong)}, mean confidence {statistics.mean(wrong):.3f}, "
+              f"with confidence >= {FLAG_BELOW}: {len(wrong_sure)} {wrong_sure[:5]}")
+    else:
+        print("wrong cells: 0")
+
+
+def real_pdfs() -> None:
+    folder = SHARED / "corpus" / "real"
+    files = sorted(folder.glob("*.pdf")) if folder.is_dir() else []
+    if not files:
+        print(f"\n== real PDFs: none found in {folder}")
+        return
+    print(f"\n== real PDFs in {folder}")
+    for path in files:
+        start = time.perf_counter()
+        report = extract(path, sentences=False)
+        seconds = time.perf_counter() - start
+        found = [t for t in ("proactive", "requests", "appeals")
+                 if any(c.value is not None for p, c in report.table_cells() if p.startswith(t))]
+        print(f"{path.name}: {report.source.pages} pages in {seconds:.2f} s "
+              f"({report.source.pages / seconds:.1f} pages/s), tables {found}, warnings {report.warnings}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--text", type=int, default=40, help="generated text-layer PDFs")
+    parser.add_argument("--scans", type=int, default=6, help="generated scanned PDFs (about 15 s each)")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+
+    text_items = list(generate_pdfs(args.text, seed=args.seed))
+    data = [item.data or b"" for item in text_items]
+    baseline = plain_text_seconds(data)
+    pages = sum(page_count(d) for d in data)
+    print(f"baseline (pdfplumber extract_text, same PDFs): {pages} pages in {baseline:.2f} s, "
+          f"{pages / baseline:.1f} pages/s")
+    measure("text-layer PDFs", text_items)
+    if args.scans:
+        if not has_cjk_font():
+            print("\n== scans skipped: no CJK system font to render the generated pages (apt install "
+                  "fonts-wqy-microhei)")
+        else:
+            measure("scanned PDFs (200 dpi, tilt, blur, speckles, JPEG)",
+                    list(generate_pdfs(args.scans, seed=args.seed + 1, scanned=True)))
+    real_pdfs()
+
+
+if __name__ == "__main__":
+    main()
