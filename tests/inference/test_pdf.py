@@ -18,8 +18,8 @@ import pytest
 import gongkai
 from gongkai.errors import CorruptFileError
 from gongkai.inference import ocr
-from gongkai.inference.readers import read_bytes
 from gongkai.inference.readers import pdf as pdf_reader
+from gongkai.inference.readers import read_bytes
 from gongkai.inference.readers.timeout import PageTimeout, time_limit
 from gongkai.training.calibrate import graded_cells
 from gongkai.training.synth import random_values
