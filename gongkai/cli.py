@@ -249,6 +249,22 @@ def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from gongkai.batch import Options, run_batch
+    from gongkai.batch.worker import FILE_TIME_LIMIT_S
+
+    options = Options(classify=not args.no_classify, classifier=args.classifier, sentences=not args.no_sentences,
+                      include_text=args.with_text, time_limit=args.time_limit or FILE_TIME_LIMIT_S)
+    try:
+        result = run_batch(args.inputs, args.out, options=options, workers=args.workers, engine=args.engine,
+                           scheduler=args.scheduler, progress=not args.quiet)
+    except GongkaiError as exc:
+        print(f"gongkai batch: {exc}", file=sys.stderr)
+        return 2
+    print(result.describe())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -265,6 +281,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
                        "are also checked against each other")
     check.set_defaults(func=cmd_check)
+    batch = sub.add_parser("batch", help="process files, folders, zip/tar archives and WARC crawls into parquet "
+                           "tables and a summary; run again to resume")
+    batch.add_argument("inputs", nargs="+", help="files, folders (recursive), .zip/.tar(.gz) archives, .warc(.gz)")
+    batch.add_argument("--out", required=True, help="output folder (created; an existing one is resumed)")
+    batch.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    batch.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: a process pool on this machine; dask: Dask distributed")
+    batch.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (default with --engine "
+                       "dask: a local cluster on 127.0.0.1)")
+    batch.add_argument("--no-classify", action="store_true", help="sentences without scores (no classifier)")
+    batch.add_argument("--no-sentences", action="store_true", help="tables, fields and findings only (fastest)")
+    batch.add_argument("--classifier", help="a classifier folder other than the shipped one")
+    batch.add_argument("--with-text", action="store_true", help="keep each report's full text in reports.jsonl")
+    batch.add_argument("--time-limit", type=float, help="seconds one file may take before it becomes an error "
+                       "(default 300)")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(func=cmd_batch)
     train = sub.add_parser("train", help="fit a model")
     train_sub = train.add_subparsers(dest="what", required=True)
     conf = train_sub.add_parser("confidence", help="fit the cell-confidence model on generated reports")

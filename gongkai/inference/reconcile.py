@@ -346,12 +346,38 @@ def normalize_agency(name: str) -> str:
     return text
 
 
+@dataclass
+class YearEnds:
+    """What the cross-year check needs of one report: who, which year, and the two carry rows.
+
+    Small on purpose: a batch keeps one per report of a whole archive in memory.
+    """
+
+    agency: str
+    year: int
+    path: str | None
+    carried_over: dict[str, Cell]
+    carried_forward: dict[str, Cell]
+
+    @classmethod
+    def of(cls, report: Report) -> YearEnds | None:
+        if not (report.agency.value and isinstance(report.year.value, int) and report.format_version != "unknown"):
+            return None
+        return cls(str(report.agency.value), report.year.value, report.source.path,
+                   {c: report.requests.carried_over.get(c) for c in T.REQUEST_COLUMNS},
+                   {c: report.requests.carried_forward.get(c) for c in T.REQUEST_COLUMNS})
+
+
 def carry_over_findings(reports: Sequence[Report]) -> list[Finding]:
     """``year.carry_over``: 上年结转 of year N must equal 结转下年度 of year N−1, per column."""
-    by_agency: dict[str, dict[int, Report]] = defaultdict(dict)
-    for r in reports:
-        if r.agency.value and isinstance(r.year.value, int) and r.format_version != "unknown":
-            by_agency[normalize_agency(r.agency.value)][r.year.value] = r
+    return carry_over_findings_of([e for e in (YearEnds.of(r) for r in reports) if e is not None])
+
+
+def carry_over_findings_of(ends: Sequence[YearEnds]) -> list[Finding]:
+    """``year.carry_over`` over the year ends of many reports (see ``carry_over_findings``)."""
+    by_agency: dict[str, dict[int, YearEnds]] = defaultdict(dict)
+    for e in ends:
+        by_agency[normalize_agency(e.agency)][e.year] = e
     findings: list[Finding] = []
     for agency, years in sorted(by_agency.items()):
         for year in sorted(years):
@@ -360,8 +386,8 @@ def carry_over_findings(reports: Sequence[Report]) -> list[Finding]:
                 continue
             cur = years[year]
             for column in T.REQUEST_COLUMNS:
-                now = _number(cur.requests.carried_over.get(column))
-                before = _number(prev.requests.carried_forward.get(column))
+                now = _number(cur.carried_over[column])
+                before = _number(prev.carried_forward[column])
                 if now is None or before is None or abs(now - before) < 1e-6:
                     continue
                 findings.append({
@@ -370,8 +396,7 @@ def carry_over_findings(reports: Sequence[Report]) -> list[Finding]:
                                 f"但{year - 1}年报告“四、结转下年度继续办理”为{_fmt(before)}。"),
                     "cells": [f"requests.carried_over.{column}", f"requests.carried_forward.{column}"],
                     "expected": before, "observed": now,
-                    "spans": [s for s in (cur.requests.carried_over.get(column).span,
-                                          prev.requests.carried_forward.get(column).span) if s],
-                    "reports": [cur.source.path, prev.source.path],
+                    "spans": [s for s in (cur.carried_over[column].span, prev.carried_forward[column].span) if s],
+                    "reports": [cur.path, prev.path],
                 })
     return findings

@@ -177,3 +177,19 @@ def test_zero_page_and_truncated_pdfs_are_clear_errors() -> None:
     with pytest.raises(CorruptFileError):
         read_bytes(b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
                    b"2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF", "empty.pdf")
+
+
+def test_time_limits_nest_and_the_outer_one_is_not_swallowed() -> None:
+    from gongkai.inference.readers.timeout import FileTimeout
+
+    start = time.monotonic()
+    with pytest.raises(FileTimeout), time_limit(0.2, FileTimeout):
+        for _ in range(100):
+            try:
+                with time_limit(10):  # a page limit longer than what is left of the file's
+                    time.sleep(0.05)
+            except Exception:  # a reader's broad handler around a page
+                pass
+    assert time.monotonic() - start < 2
+    with pytest.raises(PageTimeout), time_limit(10, FileTimeout), time_limit(0.05):
+        time.sleep(1)

@@ -496,3 +496,10 @@ def test_real_text_files_round_trip(name: str) -> None:
     expected = path.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     assert doc.text == expected.removeprefix("\ufeff")
     assert doc.media_type in ("text/plain", "text/markdown")
+
+
+def test_random_bytes_are_binary_even_though_gb18030_decodes_anything() -> None:
+    rng = random.Random(3)
+    data = bytes(rng.randrange(1, 256) for _ in range(4096))  # no NUL bytes at all
+    with pytest.raises(UnsupportedFormatError, match="binary data"):
+        read_bytes(data, "junk.txt")

@@ -41,6 +41,11 @@ HTML_SNIFF_CHARS = 2048
 MIN_HTML_BLOCK_TAGS = 5
 # Share of NUL bytes above which the input is binary (a few NULs from bad scrapes are removed).
 MAX_NUL_RATIO = 0.01
+# Share of C0 control bytes (other than tab, newlines, form feed, escape) above which input is binary;
+# text in any encoding we read has practically none. Checked on the first CONTROL_SNIFF_BYTES.
+MAX_CONTROL_RATIO = 0.01
+CONTROL_SNIFF_BYTES = 65536
+_CONTROL_BYTES_RE = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 # Share of printable characters a decoded text must reach to be taken as text.
 MIN_PRINTABLE_RATIO = 0.85
 
@@ -188,6 +193,10 @@ def decode(data: bytes, path: str | None = None) -> DecodedText:
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not utf16 and data.count(b"\x00") > MAX_NUL_RATIO * len(data):
         raise UnsupportedFormatError("binary data (NUL bytes): not a text, HTML, PDF or .docx", path=path)
+    if not utf16 and len(_CONTROL_BYTES_RE.findall(data[:CONTROL_SNIFF_BYTES])) > MAX_CONTROL_RATIO * min(
+            len(data), CONTROL_SNIFF_BYTES):
+        # GB18030 decodes any byte sequence, so undecodable junk must be caught before decoding.
+        raise UnsupportedFormatError("binary data (control bytes): not a text, HTML, PDF or .docx", path=path)
     decoded = _decode(data)
     text = decoded.text
     if not text.strip("\ufeff\x00 \t\r\n\x0b\x0c\u3000\xa0"):

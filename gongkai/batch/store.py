@@ -1,0 +1,135 @@
+"""The output folder of a batch: append-only JSONL logs that make a killed run resumable.
+
+Exactly-once rests on one rule: a record is done when its line is complete in
+``reports.jsonl`` or ``errors.jsonl``. The runner is the only writer; each line is written
+whole and flushed to disk before the input is entered in ``manifest.jsonl``. After a kill
+(even SIGKILL mid-write) ``open`` cuts every log back to its last complete line, enters in
+the manifest any record that made it to a log but not to the manifest, and the run goes on
+with the inputs the manifest does not name. Derived files (parquet tables, summary.html) are
+rebuilt from the logs at the end and written atomically (temporary name, then rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from gongkai.batch.worker import REPORT, Record
+
+REPORTS = "reports.jsonl"
+ERRORS = "errors.jsonl"
+MANIFEST = "manifest.jsonl"
+
+
+def _cut_partial_line(path: Path) -> int:
+    """Truncate ``path`` after its last newline; returns the bytes removed (a line cut by a kill)."""
+    if not path.exists():
+        return 0
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with open(path, "rb+") as f:
+        block = 1 << 16
+        end = size
+        while end > 0:
+            start = max(0, end - block)
+            f.seek(start)
+            chunk = f.read(end - start)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                keep = start + newline + 1
+                break
+            end = start
+        else:
+            keep = 0
+        if keep < size:
+            f.truncate(keep)
+        return size - keep
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The complete lines of a JSONL log (streamed: a log may be far bigger than memory)."""
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.endswith("\n") and line.strip():
+                yield json.loads(line)
+
+
+@dataclass
+class Store:
+    out: Path
+    # Inputs already done, by name, and the content hashes seen (for duplicates).
+    done_names: set[str] = field(default_factory=set)
+    done_hashes: dict[str, str] = field(default_factory=dict)
+    recovered: int = 0
+    _files: dict[str, IO[str]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, out: Path) -> Store:
+        """Open (or create) an output folder, repairing what a killed run left."""
+        out.mkdir(parents=True, exist_ok=True)
+        store = cls(out)
+        for name in (REPORTS, ERRORS, MANIFEST):
+            _cut_partial_line(out / name)
+        for entry in iter_jsonl(out / MANIFEST):
+            store._remember(entry["input"], entry["sha256"], entry.get("of") or entry["input"])
+        missing: list[dict[str, Any]] = []
+        for log, status_of in ((REPORTS, lambda r: REPORT), (ERRORS, lambda r: r["status"])):
+            for line in iter_jsonl(out / log):
+                name = line["source"]["path"] if log == REPORTS else line["file"]
+                digest = line["source"]["sha256"] if log == REPORTS else line["sha256"]
+                if name not in store.done_names:
+                    missing.append({"input": name, "sha256": digest, "status": status_of(line)})
+                    store._remember(name, digest, name)
+        store._files = {name: open(out / name, "a", encoding="utf-8") for name in (REPORTS, ERRORS, MANIFEST)}
+        for entry in missing:  # in a log but not in the manifest: killed between the two writes
+            store._append(MANIFEST, entry)
+        store.recovered = len(missing)
+        return store
+
+    def _remember(self, name: str, digest: str, first: str) -> None:
+        self.done_names.add(name)
+        self.done_hashes.setdefault(digest, first)
+
+    def _append(self, log: str, obj: dict[str, Any]) -> None:
+        f = self._files[log]
+        f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+    def write(self, record: Record) -> None:
+        """Log one finished input: its data line first, then its manifest entry."""
+        if record.status == REPORT:
+            assert record.report is not None
+            self._append(REPORTS, record.report)
+        else:
+            self._append(ERRORS, record.error_line())
+        self._append(MANIFEST, {"input": record.input, "sha256": record.sha256, "status": record.status})
+        self._remember(record.input, record.sha256, record.input)
+
+    def write_duplicate(self, name: str, digest: str) -> None:
+        """An input whose bytes were already processed under another name: noted, not redone."""
+        first = self.done_hashes[digest]
+        self._append(MANIFEST, {"input": name, "sha256": digest, "status": "duplicate", "of": first})
+        self.done_names.add(name)
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files = {}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a whole file so that readers see either the old one or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

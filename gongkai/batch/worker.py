@@ -1,0 +1,87 @@
+"""One input in, one record out: what a batch worker does, the same in a process pool or on Dask.
+
+A record is plain data (picklable, JSON-ready): the report's schema dict, or an error with a
+reason a person can act on and a digest of the traceback (so that thousands of identical
+failures group together in ``errors.jsonl``). Nothing a bad input does escapes as an
+exception: a batch never stops for one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from gongkai.errors import GongkaiError
+from gongkai.inference.readers.timeout import FileTimeout, time_limit
+
+# One file may take this long (seconds) before it becomes an error line.
+FILE_TIME_LIMIT_S = 300.0
+NOT_A_REPORT = "not a 政府信息公开工作年度报告"
+
+REPORT, ERROR, SKIPPED, DUPLICATE = "report", "error", "skipped", "duplicate"
+
+
+@dataclass
+class Options:
+    """How each input is processed; the same for every worker of a run."""
+
+    classify: bool = True
+    classifier: str | None = None
+    sentences: bool = True
+    include_text: bool = False
+    time_limit: float = FILE_TIME_LIMIT_S
+
+
+@dataclass
+class Record:
+    input: str
+    sha256: str
+    status: str  # report / error / skipped / duplicate
+    report: dict[str, Any] | None = None
+    reason: str | None = None
+    code: str | None = None
+    traceback_digest: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def error_line(self) -> dict[str, Any]:
+        return {"file": self.input, "sha256": self.sha256, "status": self.status, "code": self.code,
+                "reason": self.reason, "traceback_digest": self.traceback_digest}
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _digest(exc: BaseException) -> str:
+    """Where it failed, not what it said: the same bug in many files shares one digest."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = "|".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.name}:{f.lineno}" for f in frames[-6:])
+    return hashlib.sha256(f"{type(exc).__name__}|{where}".encode()).hexdigest()[:12]
+
+
+def process(name: str, data: bytes, options: Options, sha256: str | None = None) -> Record:
+    """Extract one input; every failure becomes a record with a reason."""
+    from gongkai.inference.pipeline import add_sentences, extract
+
+    digest = sha256 or sha256_of(data)
+    try:
+        with time_limit(options.time_limit, FileTimeout):
+            report = extract(data, path=name, sentences=False)
+            if report.format_version == "unknown" and any(NOT_A_REPORT in w for w in report.warnings):
+                return Record(name, digest, SKIPPED, reason=f"{NOT_A_REPORT}: no template table and no disclosure "
+                              "wording (a budget, a notice, another kind of page?)", code="S001")
+            if options.sentences:
+                add_sentences(report, options.classify, options.classifier)
+        return Record(name, digest, REPORT, report=report.to_dict(include_text=options.include_text))
+    except FileTimeout:
+        return Record(name, digest, ERROR, reason=f"took longer than {options.time_limit:g} s (per-file time limit)",
+                      code="T001")
+    except GongkaiError as exc:
+        return Record(name, digest, ERROR, reason=str(exc), code=exc.code)
+    except MemoryError as exc:
+        return Record(name, digest, ERROR, reason="ran out of memory", code="E999", traceback_digest=_digest(exc))
+    except Exception as exc:  # a bug of ours on some input: recorded, never fatal to the batch
+        return Record(name, digest, ERROR, reason=f"internal error: {type(exc).__name__}: {exc}", code="E999",
+                      traceback_digest=_digest(exc))
