@@ -1,0 +1,117 @@
+"""Batch benchmark: docs/s and peak memory of ``gongkai batch`` on 1 and 2 workers.
+
+    python benchmarks/batch.py [--files 2000] [--modes tables,unscored,full] [--workers 1,2] [--text-only]
+
+Replicates the real corpus (../shared/corpus/real and the seeds) into a temporary folder until
+it holds ``--files`` files, each copy made distinct (a trailing blank line, comment or PDF
+trailer byte, so that duplicate detection does not skip it), then runs a fresh batch per
+mode and worker count and prints documents/s, peak resident memory of the largest process
+(runner or worker) and the scaling efficiency (rate on N workers / (N x rate on 1)). Modes:
+``tables`` (--no-sentences: tables, fields, claims, findings), ``unscored`` (sentences
+segmented, no classifier), ``full`` (sentences tagged by the default classifier).
+Baseline in the same run: reading and hashing every file (the floor of any batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gongkai.batch import Options, run_batch  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+MODES = {
+    "tables": Options(sentences=False),
+    "unscored": Options(classify=False),
+    "full": Options(),
+}
+
+
+def _variant(data: bytes, suffix: str, k: int) -> bytes:
+    """The same document with different bytes: whitespace, a comment, or bytes after %%EOF."""
+    if suffix == ".html":
+        return data + f"\n<!-- copy {k} -->\n".encode()
+    if suffix == ".pdf":
+        return data + b"\n%" + str(k).encode() + b"\n"
+    return data + b"\n" * (1 + k % 3) + b" " * (k // 3)
+
+
+def replicate(target: Path, files: int, text_only: bool = False) -> int:
+    sources = sorted(p for folder in (SHARED / "corpus" / "real", SHARED / "seeds") if folder.is_dir()
+                     for p in folder.iterdir() if p.is_file() and p.name.lower() != "readme.md"
+                     and not (text_only and p.suffix.lower() == ".pdf"))
+    if not sources:
+        raise SystemExit(f"no real reports found under {SHARED}: the benchmark replicates them")
+    written = 0
+    k = 0
+    while written < files:
+        for src in sources:
+            if written >= files:
+                break
+            data = _variant(src.read_bytes(), src.suffix.lower(), k)
+            (target / f"{k:04d}-{src.name}").write_bytes(data)
+            written += 1
+        k += 1
+    return written
+
+
+def peak_rss_mb() -> float:
+    """Largest resident set of this process and of any finished child (workers), in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def baseline(folder: Path) -> float:
+    start = time.perf_counter()
+    n = 0
+    for path in folder.iterdir():
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--modes", default="tables,unscored,full")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--text-only", action="store_true", help="leave the PDFs out (the goal is for text documents)")
+    args = parser.parse_args()
+    workers = [int(w) for w in args.workers.split(",")]
+    with tempfile.TemporaryDirectory(prefix="gongkai-batch-bench-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        n = replicate(corpus, args.files, args.text_only)
+        kinds = "text, HTML and Markdown files" if args.text_only else "files, PDFs included"
+        print(f"{n} {kinds} (the real corpus and seeds, replicated with distinct bytes)")
+        print(f"baseline: read + sha256 every file: {baseline(corpus):,.0f} files/s")
+        for mode in args.modes.split(","):
+            rates: dict[int, float] = {}
+            for w in workers:
+                out = Path(tmp) / f"out-{mode}-{w}"
+                start = time.perf_counter()
+                result = run_batch([corpus], out, options=MODES[mode], workers=w, progress=False)
+                seconds = time.perf_counter() - start
+                done = sum(result.counts.values())
+                rates[w] = done / seconds
+                print(f"{mode:<9} workers={w}: {done} docs in {seconds:6.1f} s = {rates[w]:7.1f} docs/s; "
+                      f"errors {result.counts.get('error', 0)}; peak RSS so far {peak_rss_mb():,.0f} MB")
+                shutil.rmtree(out)
+            if 1 in rates:
+                for w, rate in rates.items():
+                    if w > 1:
+                        print(f"{mode:<9} scaling 1 -> {w} workers: efficiency {rate / (w * rates[1]):.2f}")
+
+
+if __name__ == "__main__":
+    main()
