@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
+
+# A line that is only a page number: "- 3 -", "— 3 —", "第3页", "3/12", "第3页/共12页", "3".
+PAGE_NUMBER_RE = re.compile(
+    r"^[\s\-—–－·•]*(?:第\s*)?[0-9０-９]{1,4}(?:\s*页)?"
+    r"(?:\s*[/／]\s*[0-9０-９]{1,4}(?:\s*页)?|\s*[/／，,]?\s*共\s*[0-9０-９]{1,4}\s*页)?[\s\-—–－·•]*$"
+)
 
 # x0, top, x1, bottom: PDF points from the page's top left (pixels for an image).
 BBox = tuple[float, float, float, float]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from gongkai.inference.document import PAGE_NUMBER_RE
 from gongkai.inference.fields import find_sections, heading_span
 from gongkai.inference.tables import find_regions
 from gongkai.report import Section
@@ -46,9 +47,6 @@ MIN_WRAPPED_CJK = 8
 WRAP_MODE_SLACK = 2
 # Text is wrapped when at least this share of its prose lines have the full width.
 WRAPPED_SHARE = 0.3
-_PAGE_NUMBER_RE = re.compile(
-    r"^\s*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/，,共]\s*\d*\s*页?)?|\d{1,3})\s*$"
-)
 # A span without any of these is a heading, a title, a table label or a signature, not prose.
 PROSE_PUNCTUATION = "，。；！？,;：:、"
 _SPACE_RE = re.compile(r"\s+")
@@ -163,11 +161,11 @@ def _hard_line_breaks(text: str) -> list[int]:
     wrapping = False  # the last line with text wrapped onto the next one
     for i, line in enumerate(lines[:-1]):
         pos += len(line) + 1
-        if _PAGE_NUMBER_RE.match(line):
+        if PAGE_NUMBER_RE.match(line):
             if not wrapping:
                 out.append(pos)
             continue  # a page number between two halves of a sentence is skipped over
-        nxt = next((x for x in lines[i + 1:] if not _PAGE_NUMBER_RE.match(x)), "")
+        nxt = next((x for x in lines[i + 1:] if not PAGE_NUMBER_RE.match(x)), "")
         stripped = line.strip()
         wrapping = (
             width >= MIN_WRAP_WIDTH

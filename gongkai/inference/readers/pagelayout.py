@@ -17,7 +17,7 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from gongkai.inference.document import BBox, Document, TextBox
+from gongkai.inference.document import PAGE_NUMBER_RE, BBox, Document, TextBox
 from gongkai.inference.readers.grid import MIN_DATA_TABLE_COLUMNS, join_segments
 
 # Rules: a segment shorter than this (points) is decoration, not a table border.
@@ -50,9 +50,6 @@ MIN_TABLE_CELLS = 2
 # A cell's text wrapped when its line reached this share of its column's width.
 WRAPPED_SHARE = 0.8
 
-_PAGE_NUMBER_RE = re.compile(
-    r"^[\s\-—–－·•]*(?:第\s*)?[0-9０-９]{1,4}(?:\s*页)?(?:\s*[/／]\s*[0-9]{1,4}|\s*共\s*[0-9]{1,4}\s*页)?[\s\-—–－·•]*$"
-)
 _NOT_WORD_RE = re.compile(r"[\W_]+")
 _NUMBER_CELL_RE = re.compile(r"^[0-9０-９.,，．]+$")
 _DIGITS_RE = re.compile(r"[0-9０-９]+")
@@ -612,7 +609,7 @@ def drop_running_lines(pages: Sequence[PageLayout]) -> int:
         kept = []
         for line in page.lines:
             if line.kind == "text" and in_margin(page, line) and (
-                    _PAGE_NUMBER_RE.match(line.text) or running_key(line.text) in repeated):
+                    PAGE_NUMBER_RE.match(line.text) or running_key(line.text) in repeated):
                 dropped += 1
                 continue
             kept.append(line)
