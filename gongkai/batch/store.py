@@ -101,11 +101,11 @@ class Store:
         self.done_names.add(name)
         self.done_hashes.setdefault(digest, first)
 
-    def _append(self, log: str, obj: dict[str, Any]) -> None:
-        """Write one whole line and hand it to the OS (a killed process loses nothing handed over);
-        fsync now and then, for a machine that loses power."""
+    def _append(self, log: str, obj: dict[str, Any] | str) -> None:
+        """Write one whole line (an object, or JSON already serialised) and hand it to the OS (a
+        killed process loses nothing handed over); fsync now and then, for a machine that loses power."""
         f = self._files[log]
-        f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        f.write((obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)) + "\n")
         f.flush()
         now = time.monotonic()
         if now - self._synced > FSYNC_INTERVAL_S:
@@ -116,8 +116,8 @@ class Store:
     def write(self, record: Record) -> None:
         """Log one finished input: its data line first, then its manifest entry."""
         if record.status == REPORT:
-            assert record.report is not None
-            self._append(REPORTS, record.report)
+            assert record.report_json is not None
+            self._append(REPORTS, record.report_json)
         else:
             self._append(ERRORS, record.error_line())
         self._append(MANIFEST, {"input": record.input, "sha256": record.sha256, "status": record.status})

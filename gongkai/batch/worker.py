@@ -39,7 +39,8 @@ class Record:
     input: str
     sha256: str
     status: str  # report / error / skipped / duplicate
-    report: dict[str, Any] | None = None
+    # The report as one schema-v1 JSON line (without a newline).
+    report_json: str | None = None
     reason: str | None = None
     code: str | None = None
     traceback_digest: str | None = None
@@ -74,7 +75,8 @@ def process(name: str, data: bytes, options: Options, sha256: str | None = None)
                               "wording (a budget, a notice, another kind of page?)", code="S001")
             if options.sentences:
                 add_sentences(report, options.classify, options.classifier)
-        return Record(name, digest, REPORT, report=report.to_dict(include_text=options.include_text))
+        # Serialised here, in the worker: the runner only appends the line (its one core is shared).
+        return Record(name, digest, REPORT, report_json=report.to_json(include_text=options.include_text))
     except FileTimeout:
         return Record(name, digest, ERROR, reason=f"took longer than {options.time_limit:g} s (per-file time limit)",
                       code="T001")
