@@ -138,3 +138,21 @@ def test_assemble_records_a_box_for_every_cell() -> None:
     assert text == "规章\t1\t\t3\n" and starts == [0]
     assert [text[b.start:b.end] for b in boxes] == ["规章", "1", "3"]
     assert all(b.page == 1 for b in boxes)
+
+
+def test_an_unruled_table_is_read_again_when_that_finds_more_numbers() -> None:
+    tokens = chars("一、本年新收申请", 72, 100) + chars("5", 300, 100) + chars("12", 400, 100)
+    tokens += chars("二、上年结转申请", 72, 115) + chars("1", 300, 115) + chars("1", 400, 115)
+    asked: list[tuple[float, ...]] = []
+
+    def read_region(bbox: tuple[float, float, float, float]) -> list[Token]:
+        asked.append(bbox)
+        again = [t for t in tokens if t.text not in "512"] + chars("5", 300, 100) + chars("7", 350, 100)
+        return again + chars("12", 400, 100) + chars("1", 300, 115) + chars("0", 350, 115) + chars("1", 400, 115)
+
+    page = layout_page(1, 595, 842, tokens, read_region=read_region)
+    assert len(asked) == 1 and asked[0][0] < 72 and asked[0][2] > 400
+    assert [line.text for line in page.lines] == ["一、本年新收申请\t5\t7\t12", "二、上年结转申请\t1\t0\t1"]
+    # Nothing better found: the first reading stays.
+    page = layout_page(1, 595, 842, tokens, read_region=lambda bbox: [])
+    assert [line.text for line in page.lines] == ["一、本年新收申请\t5\t12", "二、上年结转申请\t1\t1"]

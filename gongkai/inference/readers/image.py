@@ -57,7 +57,7 @@ def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Do
         except Exception as exc:  # onnxruntime/opencv errors: report the page, keep the others
             warnings.append(f"page {number}: OCR failed ({type(exc).__name__}: {exc})")
             continue
-        layouts.append(layout_page(number, width, height, scan.tokens, scan.edges, scan.reread))
+        layouts.append(layout_page(number, width, height, scan.tokens, scan.edges, scan.reread, scan.read_region))
     if not layouts:
         raise CorruptFileError("no page of the image could be read: " + "; ".join(warnings), path=path)
     warnings.append(f"{len(layouts)} image pages read by OCR")

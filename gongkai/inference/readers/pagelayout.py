@@ -39,6 +39,8 @@ PARAGRAPH_INDENT = "\u3000\u3000"
 TEXT_GAP = "\u3000"
 # Margins (share of the page height) where running headers, footers and page numbers live.
 RUNNING_MARGIN = 0.1
+# Margin (points) around an unruled table read again as a whole.
+REGION_PAD = 6.0
 # Lines above a table that may be repeated with it on the next page (a caption, a clause row).
 CAPTION_LINES = 1
 # Two rows read by OCR are the same row when their texts are this similar.
@@ -83,6 +85,8 @@ class Token:
 
 # Reads the text inside a box again (OCR of just that crop); None when nothing is there.
 Reread = Callable[[BBox], "Token | None"]
+# Reads a whole region again (OCR of the enlarged crop): every text box found there.
+RegionReader = Callable[[BBox], "list[Token]"]
 
 
 @dataclass(frozen=True)
@@ -430,6 +434,36 @@ def _column_of(seg: Segment, bands: Sequence[tuple[float, float]]) -> int:
     return min(range(len(bands)), key=lambda i: abs((bands[i][0] + bands[i][1]) / 2 - mid))
 
 
+def _table_end(lines: Sequence[PageLine], i: int) -> int | None:
+    """Where an unruled table starting at line ``i`` ends, or None if none starts there.
+
+    A table is a run of lines with several column-gapped cells (or, inside it, number-free
+    lines right under the one before: wrapped labels), two of them at least, one with a number.
+    """
+    j = i
+    while j < len(lines) and (len(lines[j].segments) >= MIN_TABLE_CELLS
+                               or (j > i and not _has_number(lines[j]) and _continues(lines[j - 1], lines[j]))):
+        j += 1
+    multi = [line for line in lines[i:j] if len(line.segments) >= MIN_TABLE_CELLS]
+    if len(multi) < MIN_TABLE_LINES or not any(_has_number(line) for line in multi):
+        return None
+    return j
+
+
+def table_regions(lines: Sequence[PageLine]) -> list[BBox]:
+    """The boxes of the unruled tables among ``lines``."""
+    regions: list[BBox] = []
+    i = 0
+    while i < len(lines):
+        j = _table_end(lines, i)
+        if j is None:
+            i += 1
+            continue
+        regions.append(_union(seg.bbox for line in lines[i:j] for seg in line.segments))
+        i = j
+    return regions
+
+
 def align_unruled(lines: list[PageLine], reread: Reread | None = None) -> list[PageLine]:
     """Runs of lines with several column-gapped cells become rows on shared columns.
 
@@ -441,16 +475,12 @@ def align_unruled(lines: list[PageLine], reread: Reread | None = None) -> list[P
     out: list[PageLine] = []
     i = 0
     while i < len(lines):
-        j = i
-        while j < len(lines) and (len(lines[j].segments) >= MIN_TABLE_CELLS
-                                   or (j > i and not _has_number(lines[j]) and _continues(lines[j - 1], lines[j]))):
-            j += 1
-        block = lines[i:j]
-        multi = [line for line in block if len(line.segments) >= MIN_TABLE_CELLS]
-        if len(multi) < MIN_TABLE_LINES or not any(_has_number(line) for line in multi):
+        j = _table_end(lines, i)
+        if j is None:
             out.append(lines[i])
             i += 1
             continue
+        block = lines[i:j]
         bands = _column_bands([line.segments for line in block if len(line.segments) >= MIN_TABLE_CELLS])
         first_row = len(out)
         for line in block:
@@ -545,11 +575,37 @@ def _continues(prev: PageLine, line: PageLine) -> bool:
 
 
 # ---------------------------------------------------------------- a page
+def _text_lines(tokens: Sequence[Token]) -> list[PageLine]:
+    lines = []
+    for line in group_lines(tokens):
+        segments = [_segment(run) for run in split_runs(line)]
+        lines.append(PageLine(segments, min(t.top for t in line), max(t.bottom for t in line)))
+    return lines
+
+
+def _numbers(tokens: Iterable[Token]) -> int:
+    return sum(1 for t in tokens if _NUMBER_CELL_RE.match(t.text))
+
+
+def reread_tables(free: list[Token], read_region: RegionReader, width: float, height: float) -> list[Token]:
+    """Unruled tables read again as a whole (OCR, enlarged), kept where that finds more numbers."""
+    for x0, top, x1, bottom in table_regions(_text_lines(free)):
+        pad = REGION_PAD
+        box = (max(0.0, x0 - pad), max(0.0, top - pad), min(width, x1 + pad), min(height, bottom + pad))
+        inside = [t for t in free if _inside(t, box)]
+        again = read_region(box)
+        if _numbers(again) > _numbers(inside):
+            free = [t for t in free if not _inside(t, box)] + again
+    return free
+
+
 def layout_page(number: int, width: float, height: float, tokens: Sequence[Token],
-                edges: Iterable[Edge] = (), reread: Reread | None = None) -> PageLayout:
+                edges: Iterable[Edge] = (), reread: Reread | None = None,
+                read_region: RegionReader | None = None) -> PageLayout:
     """Lines of one page in reading order (top to bottom), tables as rows of cells.
 
-    ``reread`` (OCR pages) reads a box of the page again: table cells found empty get it.
+    OCR pages pass second looks: ``reread`` reads one box again (table cells found empty get
+    it), ``read_region`` reads an unruled table again as a whole.
     """
     grids = find_grids(edges)
     in_grid: list[list[Token]] = [[] for _ in grids]
@@ -561,11 +617,9 @@ def layout_page(number: int, width: float, height: float, tokens: Sequence[Token
                 break
         else:
             free.append(token)
-    text_lines: list[PageLine] = []
-    for line in group_lines(free):
-        runs = split_runs(line)
-        segments = [_segment(run) for run in runs]
-        text_lines.append(PageLine(segments, min(t.top for t in line), max(t.bottom for t in line)))
+    if read_region is not None:
+        free = reread_tables(free, read_region, width, height)
+    text_lines = _text_lines(free)
     _mark_indents(text_lines)
     lines = align_unruled(text_lines, reread)
     for grid, grid_tokens in zip(grids, in_grid):
