@@ -101,14 +101,16 @@ def _need_scans() -> None:
                     "(.ci/run installs it)")
 
 
-def test_scanned_pdf_cells_are_right_or_flagged() -> None:
+# One scan per table style (the benchmark's 12 give the aggregate: ruled 98.6%, unruled 97.7%).
+@pytest.mark.parametrize(("style", "least"), [("ruled", 0.97), ("unruled", 0.95)])
+def test_scanned_pdf_cells_are_right_or_flagged(style: str, least: float) -> None:
     _need_scans()
-    item = next(generate_pdfs(1, seed=21, scanned=True, styles=("ruled",)))
+    item = next(generate_pdfs(1, seed=21, scanned=True, styles=(style,)))  # type: ignore[arg-type]
     report = gongkai.extract(item.data, sentences=False)
     assert "OCR used" in report.warnings
     graded = graded_cells(report, item)
     right = sum(ok for _, _, ok in graded)
-    assert right / len(graded) >= 0.97
+    assert right / len(graded) >= least
     assert all(cell is None or cell.confidence < 0.5 for _, cell, ok in graded if not ok)
     assert all(cell is None or cell.bbox is not None for _, cell, ok in graded if ok and cell and cell.value)
 
