@@ -15,7 +15,7 @@ from gongkai.inference.fields import find_agency_and_year, find_sections
 from gongkai.inference.readers import read_bytes
 from gongkai.inference.reconcile import reconcile
 from gongkai.inference.sentences import segment
-from gongkai.inference.tables import TableRead, read_tables
+from gongkai.inference.tables import Evidence, TableRead, read_tables
 from gongkai.inference.template import applicable
 from gongkai.report import Cell, Report, Source
 
@@ -165,8 +165,7 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
         ev.structured = structured
         ev.ocr = doc.ocr
         cell.confidence = cell_confidence(ev, cell.value is None, layouts)
-        if doc.ocr and (ev.row_ok == 0 or ev.col_ok == 0):
-            # In a scan a sum that does not hold is far more often a misread than the report's own error.
+        if doc.ocr and _ocr_doubt(ev):
             cell.confidence = min(cell.confidence, OCR_DOUBTFUL_CONFIDENCE)
         if ev.slot_method == "order":
             # Template-order fallback: generated reports never need it, so the fitted model has not
@@ -178,6 +177,8 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
             ev = read.evidence.get(f"proactive_2019.{label}.{column}")
             if ev is not None:
                 cell.confidence = cell_confidence(ev, cell.value is None, layouts)
+                if doc.ocr and _ocr_doubt(ev):
+                    cell.confidence = min(cell.confidence, OCR_DOUBTFUL_CONFIDENCE)
     if missing and report.format_version != "unknown":
         tables = sorted({p.split(".")[0] for p in missing})
         report.warnings.append(f"{len(missing)} template cells not found ({', '.join(tables)})")
@@ -186,6 +187,12 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
     else:
         fields = [report.agency.confidence, report.year.confidence]
         report.confidence = round((sum(scores) / len(scores) if scores else 0.0) * 0.9 + 0.05 * sum(fields), 4)
+
+
+def _ocr_doubt(ev: Evidence) -> bool:
+    """In a scan, a sum that does not hold, or a row with more numbers than columns, is far more
+    often a misread than the report's own error."""
+    return ev.row_ok == 0 or ev.col_ok == 0 or ev.slot_method == "padded"
 
 
 def _add_pages(report: Report, doc: Document) -> None:
