@@ -267,16 +267,21 @@ def _resolve_request_runs(slots_by_row: dict[str, list[SlotValue]], ambiguous: d
                                                                        "carried_forward")]
 
     def broken(table: dict[str, list[int | float | None]]) -> int:
+        """Identities the assignment breaks, per column (called for every combination: kept lean)."""
+        outcomes = [row for row in (table.get(k) for k in outcome_keys) if row]
+        total, new, carried, forward = (table.get(k) or None for k in
+                                        ("total", "new_received", "carried_over", "carried_forward"))
         count = 0
         for c in range(REQUEST_WIDTH):
-            column = {key: row[c] for key, row in table.items() if row}
-            parts = [column.get(k) for k in outcome_keys if k in column]
-            tot = column.get("total")
-            if tot is not None and all(p is not None for p in parts) and sum(parts) != tot:  # type: ignore[arg-type]
-                count += 1
-            a, b, d = column.get("new_received"), column.get("carried_over"), column.get("carried_forward")
-            if None not in (a, b, d, tot) and a + b != tot + d:  # type: ignore[operator]
-                count += 1
+            tot = total[c] if total else None
+            if tot is not None:
+                parts = [row[c] for row in outcomes]
+                if None not in parts and sum(parts) != tot:  # type: ignore[arg-type]
+                    count += 1
+            if new and carried and forward and tot is not None:
+                a, b, d = new[c], carried[c], forward[c]
+                if a is not None and b is not None and d is not None and a + b != tot + d:
+                    count += 1
         return count
 
     chosen = choose_joint(ambiguous, fixed, broken)
