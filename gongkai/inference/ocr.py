@@ -18,7 +18,7 @@ from typing import Any
 
 from gongkai.errors import MissingDependencyError
 from gongkai.inference.document import BBox
-from gongkai.inference.readers.pagelayout import Edge, Token
+from gongkai.inference.readers.pagelayout import Edge, PageLayout, Token, layout_page
 
 INSTALL_HINT = "OCR of scanned pages needs the ocr extra: pip install 'gongkai[ocr]' (rapidocr + onnxruntime)"
 # Rules are straight runs of ink at least this long (points): longer than any stroke of body text
@@ -75,9 +75,7 @@ class OcrPage:
         ys, xs = np.nonzero(ink)
         top, bottom = max(0, ys.min() - CELL_INSET), ys.max() + CELL_INSET + 1
         left, right = max(0, xs.min() - CELL_INSET), xs.max() + CELL_INSET + 1
-        crop = self.image[r0:r1, c0:c1][top:bottom, left:right]
-        rgb = np.ascontiguousarray(np.stack([crop] * 3, axis=-1))
-        result = _engine()(rgb, use_det=False, use_cls=False, use_rec=True)
+        result = _recognise(self.image[r0:r1, c0:c1][top:bottom, left:right], detect=False)
         texts = [str(t).strip() for t in (result.txts or ())]
         scores = [float(x) for x in (result.scores or ())]
         if not texts or not texts[0] or scores[0] < MIN_TEXT_SCORE:
@@ -88,8 +86,6 @@ class OcrPage:
     def read_region(self, bbox: BBox) -> list[Token]:
         """Everything in ``bbox`` (points) read again at REGION_ZOOM times the size: the detector
         finds small lone digits of an unruled table far more often when they are bigger."""
-        import numpy as np
-
         cv2 = _cv2()
         height, width = self.image.shape[:2]
         c0, r0 = max(0, int(bbox[0] / self.scale)), max(0, int(bbox[1] / self.scale))
@@ -98,19 +94,39 @@ class OcrPage:
             return []
         crop = cv2.resize(self.image[r0:r1, c0:c1], None, fx=REGION_ZOOM, fy=REGION_ZOOM,
                           interpolation=cv2.INTER_CUBIC)
-        result = _engine()(np.ascontiguousarray(np.stack([crop] * 3, axis=-1)), use_det=True, use_cls=True,
-                           use_rec=True)
-        tokens: list[Token] = []
-        s, z = self.scale, REGION_ZOOM
-        for quad, text, score in zip(result.boxes if result.boxes is not None else (), result.txts or (),
-                                     result.scores or ()):
-            text = str(text).strip()
-            if text:
-                xs = [float(p[0]) for p in quad]
-                ys = [float(p[1]) for p in quad]
-                tokens.append(Token(text, (c0 + min(xs) / z) * s, (r0 + min(ys) / z) * s, (c0 + max(xs) / z) * s,
-                                    (r0 + max(ys) / z) * s, float(score)))
-        return tokens
+        result = _recognise(crop, detect=True)
+        quads = result.boxes if result.boxes is not None else ()
+        return _box_tokens(quads, result.txts, result.scores, self.scale, c0, r0, REGION_ZOOM)
+
+    def layout(self, number: int, width: float, height: float) -> PageLayout:
+        """The page laid out like any other, with this scan's second looks at cells and tables."""
+        return layout_page(number, width, height, self.tokens, self.edges, self.reread, self.read_region)
+
+
+def _recognise(gray: Any, detect: bool) -> Any:
+    """Run the engine on a grey image: find and read every line (``detect``), or read it as one line.
+
+    Flags are passed every time: the engine keeps the last call's flags as its new defaults.
+    """
+    import numpy as np
+
+    rgb = np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+    return _engine()(rgb, use_det=detect, use_cls=detect, use_rec=True)
+
+
+def _box_tokens(quads: Any, texts: Any, scores: Any, scale: float, dx: float = 0.0, dy: float = 0.0,
+                zoom: float = 1.0) -> list[Token]:
+    """Text boxes as tokens in points: pixel corners divided by ``zoom``, shifted by the crop's
+    origin (``dx``, ``dy`` pixels), times ``scale``."""
+    tokens: list[Token] = []
+    for quad, text, score in zip(quads, texts or (), scores or ()):
+        text = str(text).strip()
+        if text:
+            xs = [float(p[0]) for p in quad]
+            ys = [float(p[1]) for p in quad]
+            tokens.append(Token(text, (dx + min(xs) / zoom) * scale, (dy + min(ys) / zoom) * scale,
+                                (dx + max(xs) / zoom) * scale, (dy + max(ys) / zoom) * scale, float(score)))
+    return tokens
 
 
 @lru_cache(maxsize=1)
@@ -202,11 +218,9 @@ def read_image(image: Any, dpi: float) -> OcrPage:
     """
     import numpy as np
 
-    engine = _engine()
     cv2 = _cv2()
     gray = np.asarray(image.convert("L"))
-    # Flags passed every time: the engine keeps the last call's flags as its new defaults.
-    result = engine(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB), use_det=True, use_cls=True, use_rec=True)
+    result = _recognise(gray, detect=True)
     quads = [np.asarray(q, dtype=float) for q in (result.boxes if result.boxes is not None else [])]
     skew = text_skew(quads)
     if abs(skew) < MIN_SKEW:
@@ -217,11 +231,5 @@ def read_image(image: Any, dpi: float) -> OcrPage:
         quads = [np.hstack([q[:, :2], np.ones((len(q), 1))]) @ matrix.T for q in quads]
         gray = straighten(gray, skew)
     scale = 72.0 / dpi
-    tokens: list[Token] = []
-    for quad, text, score in zip(quads, result.txts or (), result.scores or ()):
-        text = str(text).strip()
-        if text:
-            xs, ys = quad[:, 0], quad[:, 1]
-            tokens.append(Token(text, float(xs.min()) * scale, float(ys.min()) * scale,
-                                float(xs.max()) * scale, float(ys.max()) * scale, float(score)))
+    tokens = _box_tokens(quads, result.txts, result.scores, scale)
     return OcrPage(tokens, find_rules(gray, scale), round(skew, 2), gray, scale)

@@ -11,7 +11,7 @@ import io
 
 from gongkai.errors import CorruptFileError, MissingDependencyError
 from gongkai.inference.document import Document
-from gongkai.inference.readers.pagelayout import PageLayout, document_from_pages, layout_page
+from gongkai.inference.readers.pagelayout import PageLayout, document_from_pages
 from gongkai.inference.readers.timeout import PAGE_TIME_LIMIT_S, PageTimeout, time_limit
 
 # Resolution assumed for an image that does not state one (what scanners default to).
@@ -49,15 +49,12 @@ def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Do
         dpi = _dpi(frame)
         width, height = frame.width * 72.0 / dpi, frame.height * 72.0 / dpi
         try:
-            with time_limit(PAGE_TIME_LIMIT_S):
-                scan = ocr.read_image(frame.convert("RGB"), dpi)
+            with time_limit(PAGE_TIME_LIMIT_S):  # the second looks in the layout step are OCR too
+                layouts.append(ocr.read_image(frame.convert("RGB"), dpi).layout(number, width, height))
         except PageTimeout:
             warnings.append(f"page {number} skipped: OCR took longer than {PAGE_TIME_LIMIT_S:g} s")
-            continue
         except Exception as exc:  # onnxruntime/opencv errors: report the page, keep the others
             warnings.append(f"page {number}: OCR failed ({type(exc).__name__}: {exc})")
-            continue
-        layouts.append(layout_page(number, width, height, scan.tokens, scan.edges, scan.reread, scan.read_region))
     if not layouts:
         raise CorruptFileError("no page of the image could be read: " + "; ".join(warnings), path=path)
     warnings.append(f"{len(layouts)} image pages read by OCR")

@@ -70,7 +70,7 @@ def _read_page(page: Any, number: int, use_ocr: bool) -> tuple[PageLayout, str]:
         raise
     except Exception as exc:  # onnxruntime/opencv errors: report the page, keep the others
         raise OcrFailed(f"{type(exc).__name__}: {exc}") from exc
-    return layout_page(number, width, height, scan.tokens, scan.edges, scan.reread, scan.read_region), "ocr"
+    return scan.layout(number, width, height), "ocr"
 
 
 def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
