@@ -7,6 +7,7 @@ report's two carry rows at once; those (a few numbers per report) are all that i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,8 +116,6 @@ class _ParquetOut:
             self.columns = {name: [] for name in self.columns}
 
     def close(self) -> int:
-        import os
-
         self.flush()
         self.writer.close()
         os.replace(self.tmp, self.path)

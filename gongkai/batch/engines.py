@@ -72,12 +72,13 @@ class LocalEngine:
         for job in jobs:
             pending[self._pool.submit(_run, job, options)] = job
             if len(pending) >= limit:
-                yield from self._drain(pending, options, FIRST_COMPLETED)
+                yield from self._drain(pending, options)
         while pending:
-            yield from self._drain(pending, options, FIRST_COMPLETED)
+            yield from self._drain(pending, options)
 
-    def _drain(self, pending: dict[Future[Record], Job], options: Options, when: str) -> Iterator[Record]:
-        done, _ = wait(list(pending), return_when=when)
+    def _drain(self, pending: dict[Future[Record], Job], options: Options) -> Iterator[Record]:
+        """Yield what finished first; a broken pool's jobs are re-run one by one."""
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         broken: list[Job] = []
         for future in done:
             job = pending.pop(future)

@@ -100,9 +100,12 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
         counts[record.status] = counts.get(record.status, 0) + 1
         bar.update(record)
         for name in waiting.pop(record.sha256, []):
-            store.write_duplicate(name, record.sha256)
-            counts[DUPLICATE] = counts.get(DUPLICATE, 0) + 1
-            bar.update(Record(name, record.sha256, DUPLICATE))
+            duplicate(name, record.sha256)
+
+    def duplicate(name: str, digest: str) -> None:
+        store.write_duplicate(name, digest)
+        counts[DUPLICATE] = counts.get(DUPLICATE, 0) + 1
+        bar.update(Record(name, digest, DUPLICATE))
 
     def jobs() -> Iterator[Job]:
         for item in iter_inputs(paths):
@@ -114,9 +117,7 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
                 continue
             digest = sha256_of(item.data)
             if digest in store.done_hashes:
-                store.write_duplicate(item.name, digest)
-                counts[DUPLICATE] = counts.get(DUPLICATE, 0) + 1
-                bar.update(Record(item.name, digest, DUPLICATE))
+                duplicate(item.name, digest)
             elif digest in waiting:
                 waiting[digest].append(item.name)
             else:

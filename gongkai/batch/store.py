@@ -64,6 +64,14 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+def _logged(out: Path) -> Iterator[tuple[str, str, str]]:
+    """(input, sha256, status) of every complete record in the two data logs."""
+    for line in iter_jsonl(out / REPORTS):
+        yield line["source"]["path"], line["source"]["sha256"], REPORT
+    for line in iter_jsonl(out / ERRORS):
+        yield line["file"], line["sha256"], line["status"]
+
+
 @dataclass
 class Store:
     out: Path
@@ -84,13 +92,10 @@ class Store:
         for entry in iter_jsonl(out / MANIFEST):
             store._remember(entry["input"], entry["sha256"], entry.get("of") or entry["input"])
         missing: list[dict[str, Any]] = []
-        for log, status_of in ((REPORTS, lambda r: REPORT), (ERRORS, lambda r: r["status"])):
-            for line in iter_jsonl(out / log):
-                name = line["source"]["path"] if log == REPORTS else line["file"]
-                digest = line["source"]["sha256"] if log == REPORTS else line["sha256"]
-                if name not in store.done_names:
-                    missing.append({"input": name, "sha256": digest, "status": status_of(line)})
-                    store._remember(name, digest, name)
+        for name, digest, status in _logged(out):
+            if name not in store.done_names:
+                missing.append({"input": name, "sha256": digest, "status": status})
+                store._remember(name, digest, name)
         store._files = {name: open(out / name, "a", encoding="utf-8") for name in (REPORTS, ERRORS, MANIFEST)}
         for entry in missing:  # in a log but not in the manifest: killed between the two writes
             store._append(MANIFEST, entry)
