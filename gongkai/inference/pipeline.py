@@ -199,17 +199,16 @@ def _add_pages(report: Report, doc: Document) -> None:
     """Page and box of each cell; a cell read by OCR is no surer than the engine was of its text."""
     if not doc.page_starts:
         return
-    cells = [cell for _, cell in report.table_cells()] + [report.agency, report.year]
-    cells += [cell for row in report.proactive_2019.values() for cell in row.values()]
-    table_cells = {id(cell) for _, cell in report.table_cells()}
-    for cell in cells:
+    others = [report.agency, report.year, *(c for row in report.proactive_2019.values() for c in row.values())]
+    cells = [(cell, True) for _, cell in report.table_cells()] + [(cell, False) for cell in others]
+    for cell, in_table in cells:
         box = None
         if cell.span is not None:
             cell.page = doc.page_at(cell.span[0])
             box = doc.box_at(cell.span[0])
             if box is not None:
                 cell.bbox = box.bbox
-        if doc.ocr and (box is None or box.confidence < 1.0) and (box is not None or id(cell) in table_cells):
+        if doc.ocr and (box.confidence < 1.0 if box is not None else in_table):
             read = doc.text[box.start:box.end] if box else None  # the whole box: "3E" where the cell kept "3"
             cell.confidence = with_read_score(cell.confidence, box.confidence if box else None, cell.value, read)
     if doc.ocr:
