@@ -86,7 +86,7 @@ def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -
     report.warnings.extend(read.warnings)
     _decide_version(report, read, doc)
     _apply_confidence(report, read, doc)
-    _add_pages(report, doc)
+    _add_pages(report, doc, read)
     if checks:
         report.claims = [claim.to_dict() for claim in find_claims(doc.text, report.sections)]
         report.findings = reconcile(report)
@@ -195,22 +195,30 @@ def _ocr_doubt(ev: Evidence) -> bool:
     return ev.row_ok == 0 or ev.col_ok == 0 or ev.slot_method == "padded"
 
 
-def _add_pages(report: Report, doc: Document) -> None:
-    """Page and box of each cell; a cell read by OCR is no surer than the engine was of its text."""
+def _add_pages(report: Report, doc: Document, read: TableRead) -> None:
+    """Page and box of each cell; a cell read by OCR is no surer than the engine was of its text.
+
+    Only cells the template has are doubted (a cell the report's template lacks is known empty),
+    and only numbers need their box to read as a clean number (an agency's name never does).
+    """
     if not doc.page_starts:
         return
-    others = [report.agency, report.year, *(c for row in report.proactive_2019.values() for c in row.values())]
-    cells = [(cell, True) for _, cell in report.table_cells()] + [(cell, False) for cell in others]
-    for cell, in_table in cells:
+    version, single = report.format_version, read.single_other_row
+    # (cell, doubted in a scan, must have been read, is a number)
+    cells = [(cell, ok, ok, True) for cell, ok in
+             ((cell, applicable(path, version, single)) for path, cell in report.table_cells())]
+    cells += [(cell, True, False, True) for row in report.proactive_2019.values() for cell in row.values()]
+    cells += [(report.agency, True, False, False), (report.year, True, False, False)]
+    for cell, doubted, must_be_read, is_number in cells:
         box = None
         if cell.span is not None:
             cell.page = doc.page_at(cell.span[0])
             box = doc.box_at(cell.span[0])
             if box is not None:
                 cell.bbox = box.bbox
-        if doc.ocr and (box.confidence < 1.0 if box is not None else in_table):
-            read = doc.text[box.start:box.end] if box else None  # the whole box: "3E" where the cell kept "3"
-            cell.confidence = with_read_score(cell.confidence, box.confidence if box else None, cell.value, read)
+        if doc.ocr and doubted and (box.confidence < 1.0 if box is not None else must_be_read):
+            text = doc.text[box.start:box.end] if box and is_number else None  # the whole box: "3E", not "3"
+            cell.confidence = with_read_score(cell.confidence, box.confidence if box else None, cell.value, text)
     if doc.ocr:
         _doubt_rows_with_gaps(report)
 

@@ -62,3 +62,24 @@ def test_fit_reports_metrics_on_held_out_reports() -> None:
     assert 0.5 < metrics["accuracy_test"] <= 1.0
     assert 0.0 <= metrics["ece_test"] < 0.2
     assert len(model.weights) == len(FEATURE_NAMES)
+
+
+def test_ocr_doubt_caps_missing_numbers_but_not_names_or_cells_the_template_lacks(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from gongkai.inference import pipeline
+    from gongkai.inference.document import Document, TextBox
+    from gongkai.training.synth import random_values, render
+
+    rng = random.Random(4)
+    text = render(random_values(rng, template="2021"), "tsv", rng).text or ""
+    title_end = text.index("\n")
+    scan = Document(text=text, media_type="image/png", pages=1, page_starts=[0], ocr=True,
+                    boxes=[TextBox(0, title_end, 1, (10.0, 10.0, 300.0, 30.0), 0.99)])
+    monkeypatch.setattr(pipeline, "read_bytes", lambda data, where: scan)
+    report = pipeline.extract(text.encode(), sentences=False)
+    assert report.agency.span is not None and report.agency.span[1] <= title_end
+    assert report.agency.confidence > 0.5  # a name is not held to reading as a number
+    assert report.requests.get("new_received.total").confidence <= 0.3  # no box: OCR never read it
+    lacking = report.requests.get("other_processing.total")  # the 2019 template's single row
+    assert lacking.value is None and lacking.confidence == pipeline.NOT_APPLICABLE_CONFIDENCE
