@@ -1,6 +1,6 @@
 """Batch benchmark: docs/s and peak memory of ``gongkai batch`` on 1 and 2 workers.
 
-    python benchmarks/batch.py [--files 2000] [--modes tables,unscored,full] [--workers 1,2] [--text-only]
+    python benchmarks/batch.py [--files 2000] [--modes tables,unscored,full,tfidf] [--workers 1,2] [--text-only]
 
 Replicates the real corpus (../shared/corpus/real and the seeds) into a temporary folder until
 it holds ``--files`` files, each copy made distinct (a trailing blank line, comment or PDF
@@ -8,7 +8,8 @@ trailer byte, so that duplicate detection does not skip it), then runs a fresh b
 mode and worker count and prints documents/s, peak resident memory of the largest process
 (runner or worker) and the scaling efficiency (rate on N workers / (N x rate on 1)). Modes:
 ``tables`` (--no-sentences: tables, fields, claims, findings), ``unscored`` (sentences
-segmented, no classifier), ``full`` (sentences tagged by the default classifier).
+segmented, no classifier), ``full`` (sentences tagged by the default classifier, the
+transformer), ``tfidf`` (tagged by the fast TF-IDF classifier, ``--classifier tfidf``).
 Baseline in the same run: reading and hashing every file (the floor of any batch).
 """
 
@@ -33,6 +34,7 @@ MODES = {
     "tables": Options(sentences=False),
     "unscored": Options(classify=False),
     "full": Options(),
+    "tfidf": Options(classifier="tfidf"),
 }
 
 
@@ -83,7 +85,7 @@ def baseline(folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--modes", default="tables,unscored,full")
+    parser.add_argument("--modes", default="tables,unscored,full,tfidf")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--text-only", action="store_true", help="leave the PDFs out (the goal is for text documents)")
     args = parser.parse_args()

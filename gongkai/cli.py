@@ -220,12 +220,13 @@ def cmd_train_confidence(args: argparse.Namespace) -> int:
 
 def cmd_train_classifier(args: argparse.Namespace) -> int:
     from gongkai.training.classifier import TrainOptions, train_classifier
-    from gongkai.training.sentence_data import LABELS_FILE, shared_dir
+    from gongkai.training.sentence_data import LABELS_FILE, SYNTHETIC_FILE, shared_dir
 
     options = TrainOptions(
         shared=shared_dir(args.shared), kind=args.kind, out=Path(args.out) if args.out else None,
         data=Path(args.data or LABELS_FILE), base_model=args.base_model, extra_text=args.extra_text or (),
-        weak=not args.no_weak, save_base=Path(args.save_base) if args.save_base else None,
+        weak=not args.no_weak, synthetic=None if args.no_synthetic else SYNTHETIC_FILE,
+        shrink_layers=args.shrink_layers, save_base=Path(args.save_base) if args.save_base else None,
         pretrain=PretrainSettings(steps=args.pretrain_steps),
         finetune=FineTuneSettings(epochs=args.epochs, learning_rate=args.learning_rate))
     out = train_classifier(options)
@@ -246,6 +247,19 @@ def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
     if args.write_card:
         for folder in {Path(args.transformer), Path(args.baseline)}:
             print(f"wrote {write_card(folder, results)}")
+    return 0
+
+
+def cmd_evaluate_agreement(args: argparse.Namespace) -> int:
+    from gongkai.training.classifier import agreement
+    from gongkai.training.sentence_data import SECOND_READING_FILE, shared_dir
+
+    second = Path(args.second or SECOND_READING_FILE)
+    scores = agreement(shared_dir(args.shared), second)
+    print(f"{int(scores['macro']['support'])} sentences read twice ({second.name}); the first labels as reference\n")
+    print("| label | precision | recall | F1 | support |\n|---|---|---|---|---|")
+    for lab, r in scores.items():
+        print(f"| {lab} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {int(r['support'])} |")
     return 0
 
 
@@ -275,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--no-text", action="store_true", help="leave the full text out of the JSON")
     ex.add_argument("--no-classify", action="store_true", help="do not load the sentence classifier (faster; "
                     "sentences come without scores)")
-    ex.add_argument("--classifier", help="a classifier folder other than the shipped one")
+    ex.add_argument("--classifier", help="`tfidf` (fast), `transformer` (the shipped ones) or a classifier "
+                    "folder (default: the shipped default)")
     ex.set_defaults(func=cmd_extract)
     check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
@@ -292,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "dask: a local cluster on 127.0.0.1)")
     batch.add_argument("--no-classify", action="store_true", help="sentences without scores (no classifier)")
     batch.add_argument("--no-sentences", action="store_true", help="tables, fields and findings only (fastest)")
-    batch.add_argument("--classifier", help="a classifier folder other than the shipped one")
+    batch.add_argument("--classifier", help="`tfidf` (fast), `transformer` (the shipped ones) or a classifier "
+                       "folder (default: the shipped default)")
     batch.add_argument("--with-text", action="store_true", help="keep each report's full text in reports.jsonl")
     batch.add_argument("--time-limit", type=float, help="seconds one file may take before it becomes an error "
                        "(default 300)")
@@ -319,7 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     clf.add_argument("--pretrain-steps", type=int, default=PretrainSettings.steps)
     clf.add_argument("--epochs", type=int, default=FineTuneSettings.epochs)
     clf.add_argument("--learning-rate", type=float, default=FineTuneSettings.learning_rate)
-    clf.add_argument("--no-weak", action="store_true", help="train on hand labels only")
+    clf.add_argument("--no-weak", action="store_true", help="no weak labels for unlabelled corpus sentences")
+    clf.add_argument("--no-synthetic", action="store_true", help="leave out the sentences written by the team "
+                     "(gongkai/annotations/sentences/synthetic.jsonl)")
+    clf.add_argument("--shrink-layers", type=int, help="first cut --base-model to its bottom N layers and the "
+                     "vocabulary pieces report text uses (how the shipped transformer was made from e5-small)")
     clf.set_defaults(func=cmd_train_classifier)
     evaluate = sub.add_parser("evaluate", help="measure a model on held-out data")
     evaluate_sub = evaluate.add_subparsers(dest="what", required=True)
@@ -332,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")
     ev.add_argument("--write-card", action="store_true", help="write the figures into both models' MODEL_CARD.md")
     ev.set_defaults(func=cmd_evaluate_classifier)
+    ag = evaluate_sub.add_parser("agreement", help="inter-annotator agreement: a blind second reading of sampled "
+                                 "sentences against their hand labels")
+    ag.add_argument("--second", help="second reading, JSON Lines like labels.jsonl (default: the shipped one)")
+    ag.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")
+    ag.set_defaults(func=cmd_evaluate_agreement)
     return parser
 
 

@@ -74,3 +74,22 @@ def test_evaluate_classifier_compares_three_models(capsys: pytest.CaptureFixture
     for name in ("heuristic", "baseline", "transformer"):
         assert f"| {name} | macro |" in out
     assert "held-out test split" in out and "ECE" in out
+
+
+def test_evaluate_agreement_scores_a_second_reading(capsys: pytest.CaptureFixture[str], seeds_dir: Path,
+                                                    tmp_path: Path) -> None:
+    assert main(["evaluate", "agreement", "--shared", str(seeds_dir.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "260 sentences read twice" in out and "| macro |" in out
+    # A second reading that flips every label of its first sentence must lose agreement on those labels.
+    from gongkai.inference.classify import LABELS
+    from gongkai.training.sentence_data import SECOND_READING_FILE, read_label_lines
+
+    rows = list(read_label_lines(SECOND_READING_FILE))
+    rows[0]["labels"] = [lab for lab in LABELS if lab not in rows[0]["labels"]]
+    flipped = tmp_path / "second.jsonl"
+    flipped.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["evaluate", "agreement", "--shared", str(seeds_dir.parent), "--second", str(flipped)]) == 0
+    worse = capsys.readouterr().out
+    macro = [line for line in (out, worse) for line in line.splitlines() if line.startswith("| macro |")]
+    assert float(macro[1].split("|")[4]) < float(macro[0].split("|")[4])

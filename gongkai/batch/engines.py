@@ -8,6 +8,7 @@ loaded once per worker process (the classifier is cached per process on first us
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -27,10 +28,22 @@ class Job:
     sha256: str
 
 
-def _warm(options: Options) -> None:
-    """Load the classifier before the first job, so every worker starts ready."""
+def _warm(options: Options, threads: int | None = None) -> None:
+    """Load the classifier before the first job, so every worker starts ready.
+
+    ``threads``: torch's share of the cores in this worker; left alone, each worker's torch
+    takes every core and N workers fight over them.
+    """
     if options.sentences and options.classify:
         from gongkai.inference.classify import load_classifier
+
+        if threads:
+            try:
+                import torch
+
+                torch.set_num_threads(threads)
+            except ImportError:
+                pass
 
         try:
             load_classifier(options.classifier)
@@ -62,8 +75,9 @@ class LocalEngine:
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self, options: Options, workers: int) -> ProcessPoolExecutor:
+        threads = max(1, (os.cpu_count() or 1) // workers)
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_warm, initargs=(options,))
+                                   initializer=_warm, initargs=(options, threads))
 
     def run(self, jobs: Iterable[Job], options: Options) -> Iterator[Record]:
         self._pool = self._new_pool(options, self.workers)

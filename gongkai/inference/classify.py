@@ -27,7 +27,9 @@ LABELS: tuple[str, ...] = ("problem", "measure", "platform", "supervision")
 TRANSFORMER_DIR = model_path("sentence-transformer")
 TFIDF_DIR = model_path("sentence-tfidf")
 # The shipped default: the kind with the better macro-F1 on the held-out test split (model cards).
-DEFAULT_MODEL_DIR = TFIDF_DIR
+DEFAULT_MODEL_DIR = TRANSFORMER_DIR
+# Shipped classifiers by name: ``classifier="tfidf"`` picks the fast one without knowing its folder.
+SHIPPED = {"transformer": TRANSFORMER_DIR, "tfidf": TFIDF_DIR}
 HEAD_FILE = "head.json"
 # Longer inputs are cut: a sentence of these reports is rarely over 150 characters.
 MAX_TOKENS = 128
@@ -107,7 +109,9 @@ class TransformerClassifier(SentenceClassifier):
         self.head = Head.load(directory / HEAD_FILE)
         hf_logging.disable_progress_bar()  # a bar for loading 18 MB is noise in a report's output
         self.tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-        model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True)
+        # Weights may be stored as float16 (to stay small in git); CPU inference is float32.
+        model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True,
+                                                                   dtype=torch.float32)
         model.eval()
         if self.head.meta.get("quantize", False) if quantize is None else quantize:
             # int8 linear layers: ~1.3x faster on CPU for the small model, but they cost a base as big as
@@ -215,8 +219,8 @@ def open_classifier(directory: str | Path, quantize: bool | None = None) -> Sent
 
 @lru_cache(maxsize=4)
 def load_classifier(directory: str | None = None) -> SentenceClassifier:
-    """The classifier in ``directory`` (default: the shipped default), loaded once per process."""
-    return open_classifier(directory or DEFAULT_MODEL_DIR)
+    """The classifier in ``directory`` or a shipped one by name (default: the shipped default), loaded once."""
+    return open_classifier(SHIPPED.get(directory or "", directory or DEFAULT_MODEL_DIR))
 
 
 def tag_sentences(sentences: Sequence[Any], classifier: SentenceClassifier) -> list[dict[str, Any]]:

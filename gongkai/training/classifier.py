@@ -1,8 +1,9 @@
 """``gongkai train classifier`` and ``gongkai evaluate classifier``: data → model → held-out comparison.
 
 Training reads the hand labels (train split; dev split for calibration and thresholds), adds
-weak labels for corpus sentences nobody labelled by hand, pre-trains a character encoder
-unless a base model is given, fine-tunes, and saves the classifier directory. Evaluation
+weak labels for corpus sentences nobody labelled by hand and the sentences the team wrote
+(train only), pre-trains a character encoder unless a base model is given (which may first be
+cut down: ``shrink_layers``), fine-tunes, and saves the classifier directory. Evaluation
 compares the weak-label heuristic, the TF-IDF baseline and the transformer on the fixed test
 split and can write the figures into the model card.
 """
@@ -23,6 +24,8 @@ from gongkai.training.metrics import per_label_scores
 from gongkai.training.sentence_baseline import train_baseline
 from gongkai.training.sentence_data import (
     LABELS_FILE,
+    SECOND_READING_FILE,
+    SYNTHETIC_FILE,
     LabelledSentence,
     SentenceSplits,
     document_names,
@@ -31,6 +34,7 @@ from gongkai.training.sentence_data import (
     is_test_doc,
     load_hand_labels,
     load_split,
+    load_synthetic,
     split_sentences,
     training_texts,
 )
@@ -44,6 +48,7 @@ from gongkai.training.sentence_model import (
     read_extra_text,
     save_classifier,
 )
+from gongkai.training.shrink_base import shrink, shrink_record
 from gongkai.training.weak_labels import weak_label
 
 CARD_FILE = "MODEL_CARD.md"
@@ -63,6 +68,8 @@ class TrainOptions:
     extra_text: Sequence[str] = ()
     save_base: Path | None = None
     weak: bool = True
+    synthetic: Path | None = SYNTHETIC_FILE  # None: hand (and weak) labels only
+    shrink_layers: int | None = None  # cut ``base_model`` to its bottom N layers and report vocabulary first
     shape: EncoderShape = field(default_factory=EncoderShape)
     pretrain: PretrainSettings = field(default_factory=PretrainSettings)
     finetune: FineTuneSettings = field(default_factory=FineTuneSettings)
@@ -85,22 +92,27 @@ def weak_sentences(shared: Path, labelled: Sequence[LabelledSentence]) -> list[L
     return out
 
 
-def training_data(shared: Path, data: Path, weak: bool) -> SentenceSplits:
+def training_data(shared: Path, data: Path, weak: bool, synthetic: Path | None = None) -> SentenceSplits:
+    """Hand labels split by document; weak and written-by-us sentences join train only."""
     splits = split_sentences(load_hand_labels(shared, data))
     if weak:
         splits.train += weak_sentences(shared, splits.train + splits.dev + splits.test)
+    if synthetic is not None:
+        splits.train += load_synthetic(synthetic)
     return splits
 
 
 def train_classifier(options: TrainOptions, progress: Callable[[str], None] = print) -> Path:
     if options.kind not in KINDS:
         raise ValueError(f"unknown classifier kind {options.kind!r}; expected one of {KINDS}")
-    splits = training_data(options.shared, options.data, options.weak)
+    splits = training_data(options.shared, options.data, options.weak, options.synthetic)
     n_weak = sum(s.weak for s in splits.train)
-    progress(f"training data: {len(splits.train) - n_weak} hand-labelled + {n_weak} weakly labelled train "
-             f"sentences, {len(splits.dev)} dev (test split untouched)")
-    meta = {"trained": datetime.date.today().isoformat(), "train_sentences": len(splits.train) - n_weak,
-            "weak_sentences": n_weak, "dev_sentences": len(splits.dev)}
+    n_synthetic = sum(s.doc.startswith(SYNTHETIC_FILE.name) for s in splits.train)
+    n_hand = len(splits.train) - n_weak - n_synthetic
+    progress(f"training data: {n_hand} hand-labelled + {n_weak} weakly labelled + {n_synthetic} written "
+             f"train sentences, {len(splits.dev)} dev (test split untouched)")
+    meta = {"trained": datetime.date.today().isoformat(), "train_sentences": n_hand,
+            "weak_sentences": n_weak, "synthetic_sentences": n_synthetic, "dev_sentences": len(splits.dev)}
     if options.kind == "tfidf":
         model = train_baseline(splits.train, splits.dev)
         model.head.meta.update(meta)
@@ -112,6 +124,10 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
             base_dir = options.save_base or Path(tmp) / "base"
             pretrain(training_texts(options.shared), extra, base_dir, options.shape, options.pretrain, progress)
             base = str(base_dir)
+        elif options.shrink_layers:
+            progress(f"shrinking {base} to {options.shrink_layers} layers and the pieces report text uses")
+            base = str(shrink(base, Path(tmp) / "shrunk", options.shrink_layers, training_texts(options.shared),
+                              read_extra_text(options.extra_text)))
         progress(f"fine-tuning {base}")
         model, tokenizer, head = fine_tune(base, splits.train, splits.dev, options.finetune, progress)
         head.meta.update(meta)
@@ -119,6 +135,7 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
             "kind": "transformer",
             "base_model": options.base_model or "self-built character BERT (masked-LM pre-trained by gongkai)",
             "pretraining": pretraining_record(base),
+            "shrunk": shrink_record(base),
             "fine_tuning": asdict(options.finetune),
             "quantize": False,
         })
@@ -148,6 +165,16 @@ def evaluate_classifiers(shared: Path, transformer: Path = TRANSFORMER_DIR, tfid
             lab: expected_calibration_error([scores[lab] for scores, _ in predicted], [bool(g[j]) for g in gold])
             for j, lab in enumerate(LABELS)}
     return results
+
+
+def agreement(shared: Path, second: Path = SECOND_READING_FILE, first: Path = LABELS_FILE) -> dict[str, Any]:
+    """How often a second reader's labels match the first labels of the same sentences (P/R/F1 per label)."""
+    firsts = {(s.doc, s.span): s for s in load_hand_labels(shared, first)}
+    seconds = load_hand_labels(shared, second)
+    missing = [f"{s.doc} {s.span}" for s in seconds if (s.doc, s.span) not in firsts]
+    if missing:
+        raise ValueError(f"{second}: {len(missing)} sentences have no first label, e.g. {missing[0]}")
+    return per_label_scores([firsts[(s.doc, s.span)].vector() for s in seconds], _vectors(seconds))
 
 
 def results_table(results: dict[str, Any]) -> str:

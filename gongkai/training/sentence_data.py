@@ -28,6 +28,10 @@ from gongkai.inference.sentences import Sentence, segment
 
 ANNOTATIONS_DIR = Path(__file__).resolve().parents[1] / "annotations" / "sentences"
 LABELS_FILE = ANNOTATIONS_DIR / "labels.jsonl"
+# A blind second reading of a sample of the hand-labelled sentences (inter-annotator agreement).
+SECOND_READING_FILE = ANNOTATIONS_DIR / "second_reading.jsonl"
+# Sentences the team wrote (not report text), for training only: see DATASHEET.md.
+SYNTHETIC_FILE = ANNOTATIONS_DIR / "synthetic.jsonl"
 SPLIT_FILE = ANNOTATIONS_DIR / "split.json"
 HASH_CHARS = 16
 # Where the real documents live unless told otherwise: ../shared beside the repository.
@@ -115,6 +119,21 @@ def read_label_lines(path: Path = LABELS_FILE) -> Iterator[dict]:
                     yield json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"{path}:{n}: not JSON ({exc})") from exc
+
+
+def load_synthetic(path: Path = SYNTHETIC_FILE) -> list[LabelledSentence]:
+    """Written-by-us labelled sentences; they join the train split only, never dev or test."""
+    if not path.is_file():
+        return []
+    out = []
+    for n, row in enumerate(read_label_lines(path), 1):
+        text, labels = str(row.get("text", "")).strip(), row.get("labels", [])
+        unknown = set(labels) - set(LABELS)
+        if not text or unknown:
+            raise ValueError(f"{path}:{n}: " + (f"unknown labels {sorted(unknown)}" if text else "no text"))
+        out.append(LabelledSentence(f"{path.name}:{n}", (0, len(text)), text, row.get("heading") or None,
+                                    tuple(lab for lab in LABELS if lab in labels), row.get("annotator", "")))
+    return out
 
 
 def load_hand_labels(shared: Path, path: Path = LABELS_FILE) -> list[LabelledSentence]:

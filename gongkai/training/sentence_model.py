@@ -339,8 +339,12 @@ def macro_f1_at(head: Head, logits: Sequence[Sequence[float]], targets: Sequence
 
 
 def save_classifier(model: Any, tokenizer: Any, head: Head, out_dir: Path) -> Path:
+    """Weights stored as float16 (half the size in git; the loader computes in float32)."""
+    import torch
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
+    model.to(torch.float16).save_pretrained(out_dir)
+    model.to(torch.float32)
     tokenizer.save_pretrained(out_dir)
     head.save(out_dir / HEAD_FILE)
     return out_dir

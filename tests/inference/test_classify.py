@@ -114,3 +114,19 @@ def test_sentences_false_skips_segmentation(seeds_dir: Path) -> None:
 def test_empty_input_to_classifiers_is_an_empty_result() -> None:
     for folder in (TFIDF_DIR, TRANSFORMER_DIR):
         assert open_classifier(folder).predict([], []) == []
+
+
+def test_shipped_classifiers_can_be_named() -> None:
+    assert isinstance(load_classifier("tfidf"), TfidfClassifier)
+    assert isinstance(load_classifier("transformer"), TransformerClassifier)
+    assert load_classifier("transformer") is load_classifier("transformer")  # loaded once per process
+
+
+def test_half_precision_weights_compute_in_float32() -> None:
+    """Weights ship as float16 to stay under 30 MB; CPU inference must not run in float16."""
+    from safetensors import safe_open
+
+    with safe_open(str(TRANSFORMER_DIR / "model.safetensors"), framework="pt") as f:
+        assert {str(f.get_slice(k).get_dtype()) for k in f.keys()} == {"F16"}
+    model = open_classifier(TRANSFORMER_DIR).model
+    assert {p.dtype for p in model.parameters()} == {__import__("torch").float32}

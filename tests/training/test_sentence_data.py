@@ -11,10 +11,14 @@ import pytest
 from gongkai.inference.classify import LABELS
 from gongkai.training.sentence_data import (
     LABELS_FILE,
+    SYNTHETIC_FILE,
+    document_names,
+    document_text,
     is_dev_doc,
     is_test_doc,
     load_hand_labels,
     load_split,
+    load_synthetic,
     read_label_lines,
     split_sentences,
     text_hash,
@@ -101,3 +105,45 @@ def test_weak_labels_fill_only_unlabelled_train_documents(hand_labels, seeds_dir
     filled = weak_sentences(shared, [s for s in hand_labels if s.doc != doc])
     assert filled and {s.doc for s in filled} == {doc}
     assert all(s.weak and s.annotator == "weak" for s in filled)
+
+
+# --- sentences the team wrote (synthetic.jsonl) ---------------------------------------------------
+
+WINDOW = 16  # a shared run this long would mean report text was copied
+
+
+def test_written_sentences_are_not_report_text(hand_labels, seeds_dir: Path) -> None:
+    shared = seeds_dir.parent
+    written = load_synthetic()
+    assert len(written) >= 1000
+    seen: set[str] = set()
+    for doc in document_names(shared):
+        text = "".join(document_text(shared, doc).split())
+        seen.update(text[i: i + WINDOW] for i in range(len(text) - WINDOW + 1))
+    copied = []
+    for s in written:
+        text = "".join(s.text.split())
+        if any(text[i: i + WINDOW] in seen for i in range(len(text) - WINDOW + 1)):
+            copied.append(s.doc)
+    assert not copied, f"{len(copied)} written sentences share {WINDOW} characters with a report: {copied[:5]}"
+
+
+def test_written_sentences_join_train_only(hand_labels, seeds_dir: Path) -> None:
+    from gongkai.training.classifier import training_data
+
+    shared = seeds_dir.parent
+    plain = training_data(shared, LABELS_FILE, weak=False)
+    mixed = training_data(shared, LABELS_FILE, weak=False, synthetic=SYNTHETIC_FILE)
+    assert mixed.dev == plain.dev and mixed.test == plain.test
+    assert len(mixed.train) == len(plain.train) + len(load_synthetic())
+    for lab in LABELS:
+        assert sum(lab in s.labels for s in load_synthetic()) >= 100
+
+
+def test_a_written_sentence_with_an_unknown_label_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "synthetic.jsonl"
+    path.write_text(json.dumps({"text": "全年召开培训会1次。", "heading": None, "labels": ["training"]}) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"synthetic.jsonl:1: unknown labels \['training'\]"):
+        load_synthetic(path)
+    assert load_synthetic(tmp_path / "absent.jsonl") == []
