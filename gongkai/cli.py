@@ -251,15 +251,13 @@ def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate_agreement(args: argparse.Namespace) -> int:
-    from gongkai.training.classifier import agreement
+    from gongkai.training.classifier import agreement, agreement_table
     from gongkai.training.sentence_data import SECOND_READING_FILE, shared_dir
 
     second = Path(args.second or SECOND_READING_FILE)
     scores = agreement(shared_dir(args.shared), second)
     print(f"{int(scores['macro']['support'])} sentences read twice ({second.name}); the first labels as reference\n")
-    print("| label | precision | recall | F1 | support |\n|---|---|---|---|---|")
-    for lab, r in scores.items():
-        print(f"| {lab} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {int(r['support'])} |")
+    print(agreement_table(scores))
     return 0
 
 

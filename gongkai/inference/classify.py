@@ -107,7 +107,7 @@ class TransformerClassifier(SentenceClassifier):
         directory = Path(directory)
         self.directory = directory
         self.head = Head.load(directory / HEAD_FILE)
-        hf_logging.disable_progress_bar()  # a bar for loading 18 MB is noise in a report's output
+        hf_logging.disable_progress_bar()  # a bar for loading the model is noise in a report's output
         self.tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         # Weights may be stored as float16 (to stay small in git); CPU inference is float32.
         model = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True,
@@ -220,7 +220,7 @@ def open_classifier(directory: str | Path, quantize: bool | None = None) -> Sent
 @lru_cache(maxsize=4)
 def load_classifier(directory: str | None = None) -> SentenceClassifier:
     """The classifier in ``directory`` or a shipped one by name (default: the shipped default), loaded once."""
-    return open_classifier(SHIPPED.get(directory or "", directory or DEFAULT_MODEL_DIR))
+    return open_classifier(SHIPPED.get(directory, directory) if directory else DEFAULT_MODEL_DIR)
 
 
 def tag_sentences(sentences: Sequence[Any], classifier: SentenceClassifier) -> list[dict[str, Any]]:

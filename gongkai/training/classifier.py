@@ -107,7 +107,7 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
         raise ValueError(f"unknown classifier kind {options.kind!r}; expected one of {KINDS}")
     splits = training_data(options.shared, options.data, options.weak, options.synthetic)
     n_weak = sum(s.weak for s in splits.train)
-    n_synthetic = sum(s.doc.startswith(SYNTHETIC_FILE.name) for s in splits.train)
+    n_synthetic = sum(s.written for s in splits.train)
     n_hand = len(splits.train) - n_weak - n_synthetic
     progress(f"training data: {n_hand} hand-labelled + {n_weak} weakly labelled + {n_synthetic} written "
              f"train sentences, {len(splits.dev)} dev (test split untouched)")
@@ -177,15 +177,22 @@ def agreement(shared: Path, second: Path = SECOND_READING_FILE, first: Path = LA
     return per_label_scores([firsts[(s.doc, s.span)].vector() for s in seconds], _vectors(seconds))
 
 
+def _score_row(*names: str, r: dict[str, float]) -> str:
+    return f"| {' | '.join(names)} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {int(r['support'])} |"
+
+
 def results_table(results: dict[str, Any]) -> str:
     """The comparison as a Markdown table (what the CLI prints and the model card holds)."""
     lines = ["| model | label | precision | recall | F1 | support |", "|---|---|---|---|---|---|"]
     for name in ("heuristic", "baseline", "transformer"):
-        for lab in (*LABELS, "macro"):
-            r = results[name][lab]
-            lines.append(f"| {name} | {lab} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | "
-                         f"{int(r['support'])} |")
+        lines += [_score_row(name, lab, r=results[name][lab]) for lab in (*LABELS, "macro")]
     return "\n".join(lines)
+
+
+def agreement_table(scores: dict[str, Any]) -> str:
+    """Agreement per label as a Markdown table."""
+    lines = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    return "\n".join(lines + [_score_row(lab, r=r) for lab, r in scores.items()])
 
 
 def write_card(model_dir: Path, results: dict[str, Any]) -> Path:

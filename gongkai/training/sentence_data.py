@@ -62,6 +62,7 @@ class LabelledSentence:
     labels: tuple[str, ...]
     annotator: str = ""
     weak: bool = False
+    written: bool = False  # written by the team for training (synthetic.jsonl), not report text
 
     def vector(self) -> list[int]:
         return [int(lab in self.labels) for lab in LABELS]
@@ -132,7 +133,8 @@ def load_synthetic(path: Path = SYNTHETIC_FILE) -> list[LabelledSentence]:
         if not text or unknown:
             raise ValueError(f"{path}:{n}: " + (f"unknown labels {sorted(unknown)}" if text else "no text"))
         out.append(LabelledSentence(f"{path.name}:{n}", (0, len(text)), text, row.get("heading") or None,
-                                    tuple(lab for lab in LABELS if lab in labels), row.get("annotator", "")))
+                                    tuple(lab for lab in LABELS if lab in labels), row.get("annotator", ""),
+                                    written=True))
     return out
 
 

@@ -343,8 +343,8 @@ def save_classifier(model: Any, tokenizer: Any, head: Head, out_dir: Path) -> Pa
     import torch
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.to(torch.float16).save_pretrained(out_dir)
-    model.to(torch.float32)
+    # A half copy of the weights is saved; the model in memory keeps its float32 weights.
+    model.save_pretrained(out_dir, state_dict={k: v.to(torch.float16) for k, v in model.state_dict().items()})
     tokenizer.save_pretrained(out_dir)
     head.save(out_dir / HEAD_FILE)
     return out_dir

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gongkai.training.sentence_model import EXTRA_MIN_FREQ, read_extra_text
+
 # Pieces of the extra (out-of-domain) text are kept when seen at least this often.
 EXTRA_MIN_COUNT = 5
 SHRINK_FILE = "shrink.json"
@@ -63,21 +65,13 @@ def _remap_ids(node: Any, new_id: dict[int, int]) -> Any:
     return node
 
 
-def shrink_tokenizer_json(tokenizer_json: dict[str, Any], keep: Sequence[int]) -> dict[str, Any]:
+def shrink_tokenizer_json(tokenizer_json: dict[str, Any], new_id: dict[int, int]) -> dict[str, Any]:
+    """The tokenizer with only the kept ids (old id → new id), every id inside it renumbered."""
     vocab = tokenizer_json["model"]["vocab"]
-    new_id = {old: new for new, old in enumerate(keep)}
     out = dict(tokenizer_json)
-    out["model"] = dict(tokenizer_json["model"], vocab=[vocab[i] for i in keep],
+    out["model"] = dict(tokenizer_json["model"], vocab=[vocab[i] for i in new_id if i < len(vocab)],
                         unk_id=new_id[tokenizer_json["model"]["unk_id"]])
-    added = []
-    for tok in tokenizer_json["added_tokens"]:
-        if tok["id"] in new_id:
-            added.append(dict(tok, id=new_id[tok["id"]]))
-        else:  # an added token outside the piece list (e.g. <mask>): append it after the kept pieces
-            added.append(dict(tok, id=len(keep) + len([a for a in added if a["id"] >= len(keep)])))
-    out["added_tokens"] = added
-    id_of = {a["content"]: a["id"] for a in added}
-    new_id.update({t["id"]: id_of[t["content"]] for t in tokenizer_json["added_tokens"]})
+    out["added_tokens"] = [dict(tok, id=new_id[tok["id"]]) for tok in tokenizer_json["added_tokens"]]
     out["post_processor"] = _remap_ids(tokenizer_json.get("post_processor"), new_id)
     return out
 
@@ -98,21 +92,25 @@ def shrink(base: str | Path, out_dir: str | Path, layers: int, domain_texts: Seq
     if layers < 1 or layers > config.num_hidden_layers:
         raise ValueError(f"--layers must be 1..{config.num_hidden_layers}")
     characters = {ch for t in domain_texts for ch in t if not ch.isspace()}
-    characters |= {ch for ch, n in Counter(ch for t in extra_texts for ch in t).items() if n >= 3 and not ch.isspace()}
+    characters |= {ch for ch, n in Counter(ch for t in extra_texts for ch in t).items()
+                   if n >= EXTRA_MIN_FREQ and not ch.isspace()}
     keep = pieces_to_keep(tokenizer_json, piece_counts(tokenizer, domain_texts),
                           piece_counts(tokenizer, extra_texts), characters)
-    small_json = shrink_tokenizer_json(tokenizer_json, keep)
+    # Added tokens outside the piece list (e.g. <mask>) follow the kept pieces, in their order.
+    n_pieces = len(tokenizer_json["model"]["vocab"])
+    old_ids = keep + [t["id"] for t in tokenizer_json["added_tokens"] if t["id"] >= n_pieces]
+    new_id = {old: new for new, old in enumerate(old_ids)}
+    small_json = shrink_tokenizer_json(tokenizer_json, new_id)
 
     model = AutoModel.from_pretrained(base, dtype=torch.float32)
     state = model.state_dict()
-    extra_ids = [t["id"] for t in tokenizer_json["added_tokens"] if t["id"] >= len(tokenizer_json["model"]["vocab"])]
-    rows = torch.tensor(list(keep) + extra_ids)
-    config.vocab_size = len(keep) + len(extra_ids)
+    rows = torch.tensor(old_ids)
+    config.vocab_size = len(old_ids)
     config.num_hidden_layers = layers
     for key in ("bos_token_id", "eos_token_id", "pad_token_id"):
         old = getattr(config, key, None)
         if old is not None:
-            setattr(config, key, keep.index(old))
+            setattr(config, key, new_id[old])
     small = AutoModel.from_config(config)
     new_state = {}
     for name, tensor in state.items():
@@ -142,7 +140,6 @@ def shrink_record(base: str | Path) -> dict[str, Any] | None:
 
 def main(argv: list[str] | None = None) -> int:
     from gongkai.training.sentence_data import shared_dir, training_texts
-    from gongkai.training.sentence_model import read_extra_text
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("base", type=Path)
