@@ -121,11 +121,13 @@ class TransformerClassifier(SentenceClassifier):
                 warnings.simplefilter("ignore", DeprecationWarning)
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         self.model = model
+        self.batch_size = BATCH_SIZE
         self._torch = torch
 
-    def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = BATCH_SIZE) -> list[list[float]]:
+    def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int | None = None) -> list[list[float]]:
         """Raw logits, batched by length so that little padding is computed."""
         torch = self._torch
+        batch_size = batch_size or self.batch_size
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         out: list[list[float]] = [[] for _ in pairs]
         with torch.inference_mode():
@@ -133,10 +135,13 @@ class TransformerClassifier(SentenceClassifier):
                 idx = order[k: k + batch_size]
                 enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], padding=True,
                                      truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-                rows = self.model(**enc).logits.tolist()
-                for i, row in zip(idx, rows):
+                for i, row in zip(idx, self.forward(enc)):
                     out[i] = row
         return out
+
+    def forward(self, encoding: Any) -> list[list[float]]:
+        """Logits of one padded batch (a seam for other runtimes, e.g. the benchmark's ONNX Runtime)."""
+        return self.model(**encoding).logits.tolist()
 
 
 class TfidfClassifier(SentenceClassifier):

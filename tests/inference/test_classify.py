@@ -130,3 +130,17 @@ def test_half_precision_weights_compute_in_float32() -> None:
         assert {str(f.get_slice(k).get_dtype()) for k in f.keys()} == {"F16"}
     model = open_classifier(TRANSFORMER_DIR).model
     assert {p.dtype for p in model.parameters()} == {__import__("torch").float32}
+
+
+def test_batching_and_padding_do_not_change_scores(seeds_dir: Path) -> None:
+    """Sentences are batched by length and padded; a sentence's logits must not depend on its batch mates."""
+    from gongkai.inference.sentences import segment
+
+    sentences = segment((seeds_dir / "003_015671194d5bc82a.txt").read_text(encoding="utf-8"))[:40]
+    pairs = [(s.text, s.heading or "") for s in sentences]
+    clf = open_classifier(TRANSFORMER_DIR)
+    assert isinstance(clf, TransformerClassifier)
+    alone = clf.logits(pairs, batch_size=1)
+    batched = clf.logits(pairs, batch_size=16)
+    assert len({len(t) + len(h) for t, h in pairs}) > 5  # batches really mix lengths, so padding happens
+    assert max(abs(a - b) for x, y in zip(alone, batched) for a, b in zip(x, y)) < 1e-4

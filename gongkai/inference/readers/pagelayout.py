@@ -376,17 +376,16 @@ def grid_lines(grid: RuledGrid, tokens: Sequence[Token], reread: Reread | None =
 
 
 # ---------------------------------------------------------------- unruled tables
-def _merge_into(bands: list[tuple[float, float]], x0: float, x1: float) -> bool:
-    """Widen the band ``[x0, x1]`` overlaps, or add it; refuse a span bridging two bands (a merged read)."""
+def _merge_into(bands: list[tuple[float, float]], x0: float, x1: float) -> None:
+    """Widen the band ``[x0, x1]`` overlaps, or add it; leave a span bridging two bands out (a merged read)."""
     hits = [i for i, (b0, b1) in enumerate(bands) if x0 <= b1 and x1 >= b0]
     if len(hits) > 1:
-        return False
+        return
     if hits:
         b0, b1 = bands[hits[0]]
         bands[hits[0]] = (min(b0, x0), max(b1, x1))
     else:
         bands.append((x0, x1))
-    return True
 
 
 def _column_bands(rows: Sequence[Sequence[Segment]]) -> list[tuple[float, float]]:
