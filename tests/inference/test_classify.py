@@ -18,6 +18,7 @@ from gongkai.inference.classify import (
     TfidfClassifier,
     TransformerClassifier,
     load_classifier,
+    model_input,
     open_classifier,
     sigmoid,
 )
@@ -137,8 +138,8 @@ def test_batching_and_padding_do_not_change_scores(seeds_dir: Path) -> None:
     from gongkai.inference.sentences import segment
 
     sentences = segment((seeds_dir / "003_015671194d5bc82a.txt").read_text(encoding="utf-8"))[:40]
-    pairs = [(s.text, s.heading or "") for s in sentences]
-    clf = open_classifier(TRANSFORMER_DIR)
+    pairs = [model_input(s.text, s.heading) for s in sentences]
+    clf = load_classifier("transformer")  # the process's cached model: logits() leaves it unchanged
     assert isinstance(clf, TransformerClassifier)
     alone = clf.logits(pairs, batch_size=1)
     batched = clf.logits(pairs, batch_size=16)
