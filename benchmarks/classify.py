@@ -1,13 +1,14 @@
-"""Sentence-classifier benchmark: sentences/s on CPU for the shipped model and the TF-IDF baseline.
+"""Sentence-classifier benchmark: sentences/s on CPU for the shipped models and the TF-IDF baseline.
 
     python benchmarks/classify.py [--threads 2] [--repeat 3] [--batch-size 64] [--model DIR] [--base DIR]
 
 Sentences are every narrative sentence of the seeds and the real corpus (../shared), repeated
 to at least 2,000. Printed per model: sentences/s (best of ``--repeat`` passes; this VM's CPU
 speed varies between runs) and the ratio to the baseline measured in the same run. Besides
-the shipped transformer (float32, as loaded) it times the same model with int8 dynamic
-quantisation, and ``--base DIR`` times another classifier folder (e.g. one fine-tuned from the
-converted multilingual-e5-small) for the comparison in the model card.
+the default blend (the transformer and TF-IDF averaged) and the shipped transformer (float32,
+as loaded) it times the same transformer with int8 dynamic quantisation, and ``--base DIR``
+times another classifier folder (e.g. one fine-tuned from the converted multilingual-e5-small)
+for the comparison in the model card.
 
 Two more rows say how far the 500 sentences/s goal is from reach without retraining: the
 same model run by ONNX Runtime (exported in memory; needs ``pip install onnx onnxruntime``,
@@ -29,7 +30,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gongkai.inference.classify import BATCH_SIZE, TFIDF_DIR, TRANSFORMER_DIR, TransformerClassifier, open_classifier  # noqa: E402,E501
+from gongkai.inference.classify import (  # noqa: E402
+    BATCH_SIZE,
+    BLEND_DIR,
+    TFIDF_DIR,
+    TRANSFORMER_DIR,
+    SentenceClassifier,
+    TransformerClassifier,
+    open_classifier,
+)
 from gongkai.inference.sentences import segment  # noqa: E402
 from gongkai.training.sentence_data import (  # noqa: E402
     LabelledSentence,
@@ -100,6 +109,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="sentences per transformer batch")
     parser.add_argument("--model", default=str(TRANSFORMER_DIR), help="transformer classifier folder")
     parser.add_argument("--baseline", default=str(TFIDF_DIR), help="TF-IDF classifier folder")
+    parser.add_argument("--blend", default=str(BLEND_DIR), help="blend classifier folder")
     parser.add_argument("--base", help="another classifier folder to time")
     args = parser.parse_args()
 
@@ -120,8 +130,10 @@ def main() -> int:
     base_rate = best_rate(run_baseline, items, args.repeat)
     print(f"{'TF-IDF + logistic regression (baseline)':<44} {base_rate:9.0f} sentences/s")
 
-    def timed(name: str, clf: TransformerClassifier) -> None:
-        clf.batch_size = args.batch_size
+    def timed(name: str, clf: SentenceClassifier) -> None:
+        for part in (clf, *getattr(clf, "members", ())):  # a blend's transformer batches too
+            part.batch_size = args.batch_size  # type: ignore[attr-defined]
+
         def run(batch: list[LabelledSentence]) -> None:
             clf.predict([s.text for s in batch], [s.heading for s in batch])
 
@@ -129,6 +141,7 @@ def main() -> int:
         rate = best_rate(run, items, args.repeat)
         print(f"{name:<44} {rate:9.0f} sentences/s  ({rate / base_rate:.2f}x baseline)")
 
+    timed("shipped blend (transformer + TF-IDF), default", open_classifier(args.blend))
     timed("shipped transformer, float32 (as loaded)", TransformerClassifier(args.model))
     timed("shipped transformer, int8", TransformerClassifier(args.model, quantize=True))
     if importlib.util.find_spec("onnx") and importlib.util.find_spec("onnxruntime"):

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from gongkai.errors import GongkaiError
 from gongkai.inference import template as T
-from gongkai.inference.classify import LABELS, TFIDF_DIR, TRANSFORMER_DIR
+from gongkai.inference.classify import BLEND_DIR, LABELS, TFIDF_DIR, TRANSFORMER_DIR
 from gongkai.inference.pipeline import extract
 from gongkai.inference.reconcile import carry_over_findings, cell_name
 from gongkai.report import Cell, Report
@@ -226,7 +226,8 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
         shared=shared_dir(args.shared), kind=args.kind, out=Path(args.out) if args.out else None,
         data=Path(args.data or LABELS_FILE), base_model=args.base_model, extra_text=args.extra_text or (),
         weak=not args.no_weak, synthetic=None if args.no_synthetic else SYNTHETIC_FILE,
-        shrink_layers=args.shrink_layers, save_base=Path(args.save_base) if args.save_base else None,
+        shrink_layers=args.shrink_layers, members=tuple(Path(m) for m in args.members),
+        save_base=Path(args.save_base) if args.save_base else None,
         pretrain=PretrainSettings(steps=args.pretrain_steps),
         finetune=FineTuneSettings(epochs=args.epochs, learning_rate=args.learning_rate))
     out = train_classifier(options)
@@ -238,14 +239,15 @@ def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
     from gongkai.training.classifier import evaluate_classifiers, results_table, write_card
     from gongkai.training.sentence_data import LABELS_FILE, shared_dir
 
+    blend = None if args.no_blend else Path(args.blend)
     results = evaluate_classifiers(shared_dir(args.shared), Path(args.transformer), Path(args.baseline),
-                                   Path(args.data or LABELS_FILE))
+                                   Path(args.data or LABELS_FILE), blend)
     print(f"held-out test split: {results['test_sentences']} sentences from {results['test_docs']} documents\n")
     print(results_table(results))
-    for name in ("baseline", "transformer"):
+    for name in results["models"]:
         print(f"{name} ECE per label: " + ", ".join(f"{k} {v:.3f}" for k, v in results[f"{name}_ece"].items()))
     if args.write_card:
-        for folder in {Path(args.transformer), Path(args.baseline)}:
+        for folder in {Path(p) for p in results["models"].values()}:
             print(f"wrote {write_card(folder, results)}")
     return 0
 
@@ -287,8 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--no-text", action="store_true", help="leave the full text out of the JSON")
     ex.add_argument("--no-classify", action="store_true", help="do not load the sentence classifier (faster; "
                     "sentences come without scores)")
-    ex.add_argument("--classifier", help="`tfidf` (fast), `transformer` (the shipped ones) or a classifier "
-                    "folder (default: the shipped default)")
+    ex.add_argument("--classifier", help="a shipped classifier by name, `blend` (the default), `transformer` "
+                    "or `tfidf` (fast), or a classifier folder")
     ex.set_defaults(func=cmd_extract)
     check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
@@ -305,8 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "dask: a local cluster on 127.0.0.1)")
     batch.add_argument("--no-classify", action="store_true", help="sentences without scores (no classifier)")
     batch.add_argument("--no-sentences", action="store_true", help="tables, fields and findings only (fastest)")
-    batch.add_argument("--classifier", help="`tfidf` (fast), `transformer` (the shipped ones) or a classifier "
-                       "folder (default: the shipped default)")
+    batch.add_argument("--classifier", help="a shipped classifier by name, `blend` (the default), `transformer` "
+                       "or `tfidf` (fast), or a classifier folder")
     batch.add_argument("--with-text", action="store_true", help="keep each report's full text in reports.jsonl")
     batch.add_argument("--time-limit", type=float, help="seconds one file may take before it becomes an error "
                        "(default 300)")
@@ -324,8 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "small character BERT on the corpus first)")
     clf.add_argument("--data", help="hand labels, JSON Lines (default: gongkai/annotations/sentences/labels.jsonl)")
     clf.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")
-    clf.add_argument("--kind", choices=("transformer", "tfidf"), default="transformer",
-                     help="transformer (fine-tuned encoder) or tfidf (character n-grams + logistic regression)")
+    clf.add_argument("--kind", choices=("transformer", "tfidf", "blend"), default="transformer",
+                     help="transformer (fine-tuned encoder), tfidf (character n-grams + logistic regression) or "
+                     "blend (average two trained classifiers, weight chosen on dev: seconds)")
+    clf.add_argument("--members", nargs=2, default=[str(TRANSFORMER_DIR), str(TFIDF_DIR)], metavar="DIR",
+                     help="--kind blend: the two classifier folders to average (default: the shipped transformer "
+                     "and TF-IDF)")
     clf.add_argument("--out", help="where to save the classifier (default: the shipped folder of the kind)")
     clf.add_argument("--extra-text", nargs="*", help="files or folders of extra Chinese text for pre-training "
                      "(e.g. Debian's manpages-zh and fortunes-zh)")
@@ -342,13 +348,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="measure a model on held-out data")
     evaluate_sub = evaluate.add_subparsers(dest="what", required=True)
     ev = evaluate_sub.add_parser("classifier", help="per-label P/R/F1 on the test split: heuristic, TF-IDF "
-                                 "baseline, transformer")
+                                 "baseline, transformer, blend")
     ev.add_argument("--transformer", default=str(TRANSFORMER_DIR), help="transformer classifier folder "
                     "(default: the shipped one)")
     ev.add_argument("--baseline", default=str(TFIDF_DIR), help="TF-IDF classifier folder (default: the shipped one)")
+    ev.add_argument("--blend", default=str(BLEND_DIR), help="blend classifier folder (default: the shipped one)")
+    ev.add_argument("--no-blend", action="store_true", help="compare heuristic, baseline and transformer only")
     ev.add_argument("--data", help="hand labels, JSON Lines (default: the shipped ones)")
     ev.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")
-    ev.add_argument("--write-card", action="store_true", help="write the figures into both models' MODEL_CARD.md")
+    ev.add_argument("--write-card", action="store_true", help="write the figures into the compared models' "
+                    "MODEL_CARD.md")
     ev.set_defaults(func=cmd_evaluate_classifier)
     ag = evaluate_sub.add_parser("agreement", help="inter-annotator agreement: a blind second reading of sampled "
                                  "sentences against their hand labels")

@@ -1,11 +1,13 @@
 """Sentence labels (problem / measure / platform / supervision) with calibrated scores.
 
-Two kinds of classifier share one interface and one folder layout: ``head.json`` names the
+Three kinds of classifier share one interface and one folder layout: ``head.json`` names the
 kind and holds the label order, one temperature per label (calibration) and one threshold
 per label (tuned on the dev split). A ``transformer`` folder adds a transformers model
 (safetensors + config) and its tokenizer; a ``tfidf`` folder adds character n-gram
-vocabularies and linear weights. Both ship in ``gongkai/models``; ``DEFAULT_MODEL_DIR`` is
-the one with the better held-out macro-F1 (see its MODEL_CARD.md), loaded lazily, offline.
+vocabularies and linear weights; a ``blend`` folder holds no weights, only which classifier
+folders it averages and with what weight. All three ship in ``gongkai/models``;
+``DEFAULT_MODEL_DIR`` is the one with the best dev macro-F1 (see its MODEL_CARD.md), loaded
+lazily, offline.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,10 +28,11 @@ from gongkai.models import model_path
 LABELS: tuple[str, ...] = ("problem", "measure", "platform", "supervision")
 TRANSFORMER_DIR = model_path("sentence-transformer")
 TFIDF_DIR = model_path("sentence-tfidf")
-# The shipped default: the kind with the better macro-F1 on the held-out test split (model cards).
-DEFAULT_MODEL_DIR = TRANSFORMER_DIR
+BLEND_DIR = model_path("sentence-blend")
+# The shipped default: chosen on the dev split, confirmed on the held-out test split (model cards).
+DEFAULT_MODEL_DIR = BLEND_DIR
 # Shipped classifiers by name: ``classifier="tfidf"`` picks the fast one without knowing its folder.
-SHIPPED = {"transformer": TRANSFORMER_DIR, "tfidf": TFIDF_DIR}
+SHIPPED = {"blend": BLEND_DIR, "transformer": TRANSFORMER_DIR, "tfidf": TFIDF_DIR}
 HEAD_FILE = "head.json"
 # Longer inputs are cut: a sentence of these reports is rarely over 150 characters.
 MAX_TOKENS = 128
@@ -70,6 +73,20 @@ class Head:
 
     def decide(self, scores: dict[str, float]) -> list[str]:
         return [lab for lab, th in zip(self.labels, self.thresholds) if scores[lab] >= th]
+
+
+def batched_logits(tokenizer: Any, forward: Callable[[Any], list[list[float]]],
+                   pairs: Sequence[tuple[str, str]], batch_size: int = BATCH_SIZE) -> list[list[float]]:
+    """Raw logits in input order, batched by length so that little padding is computed."""
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    out: list[list[float]] = [[] for _ in pairs]
+    for k in range(0, len(order), batch_size):
+        idx = order[k: k + batch_size]
+        enc = tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], padding=True,
+                        truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        for i, row in zip(idx, forward(enc)):
+            out[i] = row
+    return out
 
 
 class SentenceClassifier:
@@ -125,19 +142,8 @@ class TransformerClassifier(SentenceClassifier):
         self._torch = torch
 
     def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int | None = None) -> list[list[float]]:
-        """Raw logits, batched by length so that little padding is computed."""
-        torch = self._torch
-        batch_size = batch_size or self.batch_size
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        out: list[list[float]] = [[] for _ in pairs]
-        with torch.inference_mode():
-            for k in range(0, len(order), batch_size):
-                idx = order[k: k + batch_size]
-                enc = self.tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], padding=True,
-                                     truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-                for i, row in zip(idx, self.forward(enc)):
-                    out[i] = row
-        return out
+        with self._torch.inference_mode():
+            return batched_logits(self.tokenizer, self.forward, pairs, batch_size or self.batch_size)
 
     def forward(self, encoding: Any) -> list[list[float]]:
         """Logits of one padded batch (a seam for other runtimes, e.g. the benchmark's ONNX Runtime)."""
@@ -209,6 +215,51 @@ class TfidfClassifier(SentenceClassifier):
                    Head.load(directory / HEAD_FILE))
 
 
+class BlendClassifier(SentenceClassifier):
+    """A weighted average of other classifiers' calibrated log-odds, with its own calibration and thresholds.
+
+    Why: the transformer and the TF-IDF model err on different sentences (TF-IDF is precise on
+    ``measure``, the transformer recalls it), so their average scores better on dev than either;
+    the TF-IDF member runs some 50x faster than the transformer, so it costs little. Members are classifier folders
+    named relative to the blend's folder and loaded once per process (``load_classifier``).
+    """
+
+    def __init__(self, members: Sequence[SentenceClassifier], weights: Sequence[float], head: Head) -> None:
+        if len(members) != len(weights) or not members:
+            raise ValueError("a blend needs one weight per member and at least one member")
+        self.members = list(members)
+        self.weights = tuple(weights)
+        self.head = head
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> list[list[float]]:
+        return blend_log_odds([member_log_odds(m, pairs) for m in self.members], self.weights)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> BlendClassifier:
+        directory = Path(directory)
+        head = Head.load(directory / HEAD_FILE)
+        members = head.meta.get("members") or []
+        found = [(directory / m["path"]).resolve() for m in members]
+        missing = [str(p) for p in found if not (p / HEAD_FILE).is_file()]
+        if missing:
+            raise FileNotFoundError(f"{directory}: blend member(s) not found: {', '.join(missing)}")
+        return cls([load_classifier(str(p)) for p in found], [float(m["weight"]) for m in members], head)
+
+
+def member_log_odds(classifier: SentenceClassifier, pairs: Sequence[tuple[str, str]]) -> list[list[float]]:
+    """A classifier's calibrated log-odds (logit / temperature): on one scale whatever its kind."""
+    temps = classifier.head.temperatures
+    return [[z / t for z, t in zip(row, temps)] for row in classifier.logits(pairs)]
+
+
+def blend_log_odds(rows: Sequence[Sequence[Sequence[float]]], weights: Sequence[float]) -> list[list[float]]:
+    """Per sentence and label, the weighted sum of the members' log-odds (``rows[member][sentence][label]``)."""
+    if not rows or not rows[0]:
+        return []
+    return [[sum(w * member[i][j] for w, member in zip(weights, rows)) for j in range(len(rows[0][i]))]
+            for i in range(len(rows[0]))]
+
+
 def open_classifier(directory: str | Path, quantize: bool | None = None) -> SentenceClassifier:
     """The classifier saved in ``directory``, of whichever kind its ``head.json`` names."""
     directory = Path(directory)
@@ -219,13 +270,21 @@ def open_classifier(directory: str | Path, quantize: bool | None = None) -> Sent
         return TfidfClassifier.load(directory)
     if kind == "transformer":
         return TransformerClassifier(directory, quantize)
+    if kind == "blend":
+        return BlendClassifier.load(directory)
     raise ValueError(f"{directory}: unknown classifier kind {kind!r}")
 
 
-@lru_cache(maxsize=4)
 def load_classifier(directory: str | None = None) -> SentenceClassifier:
     """The classifier in ``directory`` or a shipped one by name (default: the shipped default), loaded once."""
-    return open_classifier(SHIPPED.get(directory, directory) if directory else DEFAULT_MODEL_DIR)
+    folder = SHIPPED.get(directory, directory) if directory else DEFAULT_MODEL_DIR
+    return _load_once(str(Path(folder).resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_once(folder: str) -> SentenceClassifier:
+    # Keyed by resolved path, so "transformer", its folder and a blend's member are one model in memory.
+    return open_classifier(folder)
 
 
 def tag_sentences(sentences: Sequence[Any], classifier: SentenceClassifier) -> list[dict[str, Any]]:

@@ -3,22 +3,34 @@
 Training reads the hand labels (train split; dev split for calibration and thresholds), adds
 weak labels for corpus sentences nobody labelled by hand and the sentences the team wrote
 (train only), pre-trains a character encoder unless a base model is given (which may first be
-cut down: ``shrink_layers``), fine-tunes, and saves the classifier directory. Evaluation
-compares the weak-label heuristic, the TF-IDF baseline and the transformer on the fixed test
-split and can write the figures into the model card.
+cut down: ``shrink_layers``), fine-tunes, and saves the classifier directory. A blend averages
+two trained classifiers with a weight chosen on dev. Evaluation compares the weak-label
+heuristic, the TF-IDF baseline, the transformer and the blend on the fixed test split and can
+write the figures into the model cards.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gongkai.inference.classify import LABELS, TFIDF_DIR, TRANSFORMER_DIR, open_classifier
+from gongkai.inference.classify import (
+    BLEND_DIR,
+    HEAD_FILE,
+    LABELS,
+    TFIDF_DIR,
+    TRANSFORMER_DIR,
+    blend_log_odds,
+    member_log_odds,
+    model_input,
+    open_classifier,
+)
 from gongkai.inference.confidence import expected_calibration_error
 from gongkai.training.metrics import per_label_scores
 from gongkai.training.sentence_baseline import train_baseline
@@ -43,6 +55,8 @@ from gongkai.training.sentence_model import (
     FineTuneSettings,
     PretrainSettings,
     fine_tune,
+    fit_head,
+    macro_f1_at,
     pretrain,
     pretraining_record,
     read_extra_text,
@@ -55,7 +69,10 @@ CARD_FILE = "MODEL_CARD.md"
 RESULTS_FILE = "evaluation.json"
 
 
-KINDS = ("transformer", "tfidf")
+KINDS = ("transformer", "tfidf", "blend")
+# Weights tried for the second member of a blend (the first gets the rest): a coarse grid, so that
+# 265 dev sentences choose among few candidates.
+BLEND_WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
 
 
 @dataclass
@@ -70,6 +87,7 @@ class TrainOptions:
     weak: bool = True
     synthetic: Path | None = SYNTHETIC_FILE  # None: hand (and weak) labels only
     shrink_layers: int | None = None  # cut ``base_model`` to its bottom N layers and report vocabulary first
+    members: Sequence[Path] = (TRANSFORMER_DIR, TFIDF_DIR)  # the two classifiers a blend averages
     shape: EncoderShape = field(default_factory=EncoderShape)
     pretrain: PretrainSettings = field(default_factory=PretrainSettings)
     finetune: FineTuneSettings = field(default_factory=FineTuneSettings)
@@ -105,6 +123,8 @@ def training_data(shared: Path, data: Path, weak: bool, synthetic: Path | None =
 def train_classifier(options: TrainOptions, progress: Callable[[str], None] = print) -> Path:
     if options.kind not in KINDS:
         raise ValueError(f"unknown classifier kind {options.kind!r}; expected one of {KINDS}")
+    if options.kind == "blend":
+        return train_blend(options.shared, options.members, options.out or BLEND_DIR, options.data, progress)
     splits = training_data(options.shared, options.data, options.weak, options.synthetic)
     n_weak = sum(s.weak for s in splits.train)
     n_synthetic = sum(s.written for s in splits.train)
@@ -142,6 +162,37 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
     return save_classifier(model, tokenizer, head, options.out or TRANSFORMER_DIR)
 
 
+def train_blend(shared: Path, members: Sequence[Path], out: Path, data: Path = LABELS_FILE,
+                progress: Callable[[str], None] = print) -> Path:
+    """Average two trained classifiers: the weight, calibration and thresholds are all chosen on dev."""
+    if len(members) != 2:
+        raise ValueError(f"a blend is fitted for two classifiers, got {len(members)}")
+    dev = split_sentences(load_hand_labels(shared, data)).dev
+    pairs, gold = [model_input(s.text, s.heading) for s in dev], _vectors(dev)
+    rows = [member_log_odds(open_classifier(m), pairs) for m in members]
+    tried: dict[str, float] = {}
+    best = None
+    for w in BLEND_WEIGHTS:
+        logits = blend_log_odds(rows, (1 - w, w))
+        head = fit_head(logits, gold)
+        tried[f"{w:.1f}"] = f1 = round(macro_f1_at(head, logits, gold), 4)
+        progress(f"  weight of {Path(members[1]).name} {w:.1f}: dev macro-F1 {f1:.3f}")
+        if best is None or f1 > best[0]:  # ties keep the smaller weight of the second member
+            best = (f1, w, head)
+    assert best is not None
+    f1, w, head = best
+    out.mkdir(parents=True, exist_ok=True)
+    head.meta = {
+        "kind": "blend", "trained": datetime.date.today().isoformat(), "dev_sentences": len(dev),
+        "dev_macro_f1": f1, "dev_macro_f1_by_weight": tried,
+        "members": [{"path": os.path.relpath(Path(m).resolve(), out.resolve()), "weight": round(k, 1)}
+                    for m, k in zip(members, (1 - w, w))],
+    }
+    head.save(out / HEAD_FILE)
+    progress(f"blend: weights {1 - w:.1f} / {w:.1f}, dev macro-F1 {f1:.3f}")
+    return out
+
+
 # --- evaluation -----------------------------------------------------------------------------------
 
 
@@ -150,15 +201,18 @@ def _vectors(items: Sequence[LabelledSentence]) -> list[list[int]]:
 
 
 def evaluate_classifiers(shared: Path, transformer: Path = TRANSFORMER_DIR, tfidf: Path = TFIDF_DIR,
-                         data: Path = LABELS_FILE) -> dict[str, Any]:
-    """Per-label precision/recall/F1 on the test split: heuristic, TF-IDF baseline, transformer."""
+                         data: Path = LABELS_FILE, blend: Path | None = BLEND_DIR) -> dict[str, Any]:
+    """Per-label precision/recall/F1 on the test split: heuristic, TF-IDF baseline, transformer, blend."""
     splits = split_sentences(load_hand_labels(shared, data))
     test, gold = splits.test, _vectors(splits.test)
+    models = {"baseline": tfidf, "transformer": transformer}
+    if blend is not None:
+        models["blend"] = blend
     results: dict[str, Any] = {"test_sentences": len(test), "test_docs": len({s.doc for s in test}),
-                               "models": {"baseline": str(tfidf), "transformer": str(transformer)}}
+                               "models": {name: str(folder) for name, folder in models.items()}}
     heuristic = [[int(lab in weak_label(s.text, s.heading)) for lab in LABELS] for s in test]
     results["heuristic"] = per_label_scores(gold, heuristic)
-    for name, folder in (("baseline", tfidf), ("transformer", transformer)):
+    for name, folder in models.items():
         predicted = open_classifier(folder).predict([s.text for s in test], [s.heading for s in test])
         results[name] = per_label_scores(gold, [[int(lab in labels) for lab in LABELS] for _, labels in predicted])
         results[f"{name}_ece"] = {
@@ -184,7 +238,7 @@ def _score_row(*names: str, r: dict[str, float]) -> str:
 def results_table(results: dict[str, Any]) -> str:
     """The comparison as a Markdown table (what the CLI prints and the model card holds)."""
     lines = ["| model | label | precision | recall | F1 | support |", "|---|---|---|---|---|---|"]
-    for name in ("heuristic", "baseline", "transformer"):
+    for name in ("heuristic", *results["models"]):
         lines += [_score_row(name, lab, r=results[name][lab]) for lab in (*LABELS, "macro")]
     return "\n".join(lines)
 
@@ -203,7 +257,7 @@ def write_card(model_dir: Path, results: dict[str, Any]) -> Path:
     marker = "## Evaluation on the held-out test split"
     text = text.split(marker)[0].rstrip() + "\n\n"
     ece = "; ".join(f"{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[f"{name}_ece"].items())
-                    for name in ("baseline", "transformer"))
+                    for name in results["models"])
     text += (f"{marker}\n\nMeasured {datetime.date.today().isoformat()} by `gongkai evaluate classifier "
              f"--write-card` on {results['test_sentences']} hand-labelled sentences from "
              f"{results['test_docs']} documents of agencies that no training step saw.\n\n"

@@ -22,7 +22,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gongkai.inference.classify import HEAD_FILE, LABELS, MAX_TOKENS, Head, model_input, sigmoid
+from gongkai.inference.classify import (
+    BATCH_SIZE,
+    HEAD_FILE,
+    LABELS,
+    MAX_TOKENS,
+    Head,
+    batched_logits,
+    model_input,
+    sigmoid,
+)
 from gongkai.training.sentence_data import LabelledSentence
 
 PRETRAINING_FILE = "pretraining.json"
@@ -208,20 +217,14 @@ def _encode(tokenizer: Any, items: Sequence[LabelledSentence]) -> dict[str, Any]
     return tokenizer([p[0] for p in pairs], [p[1] for p in pairs], truncation=True, max_length=MAX_TOKENS)
 
 
-def predict_logits(model: Any, tokenizer: Any, items: Sequence[LabelledSentence], batch_size: int = 64
+def predict_logits(model: Any, tokenizer: Any, items: Sequence[LabelledSentence], batch_size: int = BATCH_SIZE
                    ) -> list[list[float]]:
     import torch
 
     model.eval()
-    out: list[list[float]] = []
     with torch.inference_mode():
-        for k in range(0, len(items), batch_size):
-            part = items[k: k + batch_size]
-            pairs = [model_input(s.text, s.heading) for s in part]
-            enc = tokenizer([p[0] for p in pairs], [p[1] for p in pairs], truncation=True, max_length=MAX_TOKENS,
-                            padding=True, return_tensors="pt")
-            out += model(**enc).logits.tolist()
-    return out
+        return batched_logits(tokenizer, lambda enc: model(**enc).logits.tolist(),
+                              [model_input(s.text, s.heading) for s in items], batch_size)
 
 
 def fine_tune(base: str | Path, train: Sequence[LabelledSentence], dev: Sequence[LabelledSentence],

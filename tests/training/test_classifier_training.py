@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.inference.classify import HEAD_FILE, LABELS, open_classifier
+from gongkai.inference.classify import HEAD_FILE, LABELS, TFIDF_DIR, BlendClassifier, open_classifier
 from gongkai.inference.readers import read_bytes
 from gongkai.inference.sentences import segment
-from gongkai.training.sentence_data import LabelledSentence
+from gongkai.training.classifier import BLEND_WEIGHTS, train_blend
+from gongkai.training.metrics import per_label_scores
+from gongkai.training.sentence_data import LabelledSentence, load_hand_labels, split_sentences
 from gongkai.training.sentence_model import (
     EncoderShape,
     FineTuneSettings,
@@ -89,3 +91,24 @@ def test_threshold_separates_perfectly_separable_scores() -> None:
     t = best_threshold([0.9, 0.8, 0.7, 0.3, 0.2], [1, 1, 1, 0, 0])
     assert 0.3 < t < 0.7
     assert best_threshold([0.4, 0.2], [0, 0]) == 0.5
+
+
+def test_blend_weight_is_the_best_on_dev_and_reloads_to_the_same_score(tiny_model: Path, seeds_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    shared = seeds_dir.parent
+    out = train_blend(shared, [tiny_model, TFIDF_DIR], tmp_path / "models" / "blend", progress=lambda _: None)
+    meta = open_classifier(out).head.meta
+    tried = meta["dev_macro_f1_by_weight"]
+    assert len(tried) == len(BLEND_WEIGHTS) and meta["dev_macro_f1"] == max(tried.values())
+    # Members are recorded relative to the blend's folder, so a copied models folder still works.
+    assert not Path(meta["members"][1]["path"]).is_absolute()
+    assert (out / meta["members"][1]["path"]).resolve() == TFIDF_DIR.resolve()
+    assert sum(m["weight"] for m in meta["members"]) == pytest.approx(1.0)
+    # Saved and loaded again (members found by relative path), the blend scores dev as recorded.
+    blend = open_classifier(out)
+    assert isinstance(blend, BlendClassifier)
+    dev = split_sentences(load_hand_labels(shared)).dev
+    predicted = blend.predict([s.text for s in dev], [s.heading for s in dev])
+    scores = per_label_scores([s.vector() for s in dev], [[int(lab in labels) for lab in LABELS]
+                                                           for _, labels in predicted])
+    assert scores["macro"]["f1"] == pytest.approx(meta["dev_macro_f1"], abs=1e-4)
