@@ -6,7 +6,8 @@ Sentences are every narrative sentence of the seeds and the real corpus (../shar
 to at least 2,000. Printed per model: sentences/s (best of ``--repeat`` passes; this VM's CPU
 speed varies between runs) and the ratio to the baseline measured in the same run. Besides
 the default blend (the transformer and TF-IDF averaged) and the shipped transformer (float32,
-as loaded) it times the same transformer with int8 dynamic quantisation, and ``--base DIR``
+as loaded) it times the same transformer with int8 dynamic quantisation (faster, but its
+scores depend on the batch: not shipped, see the model card), and ``--base DIR``
 times another classifier folder (e.g. one fine-tuned from the converted multilingual-e5-small)
 for the comparison in the model card.
 
