@@ -4,12 +4,13 @@
 
 Sentences are every narrative sentence of the seeds and the real corpus (../shared), repeated
 to at least 2,000. Printed per model: sentences/s (best of ``--repeat`` passes; this VM's CPU
-speed varies between runs) and the ratio to the baseline measured in the same run. Besides
-the default blend (the transformer and TF-IDF averaged) and the shipped transformer (float32,
-as loaded) it times the same transformer with int8 dynamic quantisation (faster, but its
-scores depend on the batch: not shipped, see the model card), and ``--base DIR``
-times another classifier folder (e.g. one fine-tuned from the converted multilingual-e5-small)
-for the comparison in the model card.
+speed varies between runs) and the ratio to the baseline measured in the same run. Besides the
+default blend (the transformer and TF-IDF averaged), the same blend and the transformer in
+bfloat16 (on CPUs with AMX or AVX-512 BF16 only), and the shipped transformer (float32, as
+loaded) it times the same transformer with int8 dynamic quantisation (faster, but its scores
+depend on the batch: not shipped, see the model card), and ``--base DIR`` times another
+classifier folder (e.g. one fine-tuned from the converted multilingual-e5-small) for the
+comparison in the model card.
 
 Two more rows say how far the 500 sentences/s goal is from reach without retraining: the
 same model run by ONNX Runtime (exported in memory; needs ``pip install onnx onnxruntime``,
@@ -33,11 +34,13 @@ sys.path.insert(0, str(REPO))
 
 from gongkai.inference.classify import (  # noqa: E402
     BATCH_SIZE,
+    BLEND_BF16_DIR,
     BLEND_DIR,
     TFIDF_DIR,
     TRANSFORMER_DIR,
     SentenceClassifier,
     TransformerClassifier,
+    bfloat16_supported,
     open_classifier,
 )
 from gongkai.inference.sentences import segment  # noqa: E402
@@ -143,6 +146,11 @@ def main() -> int:
         print(f"{name:<44} {rate:9.0f} sentences/s  ({rate / base_rate:.2f}x baseline)")
 
     timed("shipped blend (transformer + TF-IDF), default", open_classifier(args.blend))
+    if bfloat16_supported():
+        timed("shipped blend, transformer in bfloat16", open_classifier(BLEND_BF16_DIR))
+        timed("shipped transformer, bfloat16", TransformerClassifier(args.model, precision="bfloat16"))
+    else:
+        print(f"{'shipped blend / transformer, bfloat16':<44} skipped: this CPU has no AMX or AVX-512 BF16")
     timed("shipped transformer, float32 (as loaded)", TransformerClassifier(args.model))
     timed("shipped transformer, int8", TransformerClassifier(args.model, quantize=True))
     if importlib.util.find_spec("onnx") and importlib.util.find_spec("onnxruntime"):

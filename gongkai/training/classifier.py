@@ -26,6 +26,7 @@ from gongkai.inference.classify import (
     LABELS,
     TFIDF_DIR,
     TRANSFORMER_DIR,
+    TransformerClassifier,
     blend_log_odds,
     member_log_odds,
     model_input,
@@ -88,6 +89,7 @@ class TrainOptions:
     synthetic: Path | None = SYNTHETIC_FILE  # None: hand (and weak) labels only
     shrink_layers: int | None = None  # cut ``base_model`` to its bottom N layers and report vocabulary first
     members: Sequence[Path] = (TRANSFORMER_DIR, TFIDF_DIR)  # the two classifiers a blend averages
+    precision: str | None = None  # a blend's transformer members: float32 (default) or bfloat16
     shape: EncoderShape = field(default_factory=EncoderShape)
     pretrain: PretrainSettings = field(default_factory=PretrainSettings)
     finetune: FineTuneSettings = field(default_factory=FineTuneSettings)
@@ -124,7 +126,8 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
     if options.kind not in KINDS:
         raise ValueError(f"unknown classifier kind {options.kind!r}; expected one of {KINDS}")
     if options.kind == "blend":
-        return train_blend(options.shared, options.members, options.out or BLEND_DIR, options.data, progress)
+        return train_blend(options.shared, options.members, options.out or BLEND_DIR, options.data, progress,
+                           options.precision)
     splits = training_data(options.shared, options.data, options.weak, options.synthetic)
     n_weak = sum(s.weak for s in splits.train)
     n_synthetic = sum(s.written for s in splits.train)
@@ -163,13 +166,17 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
 
 
 def train_blend(shared: Path, members: Sequence[Path], out: Path, data: Path = LABELS_FILE,
-                progress: Callable[[str], None] = print) -> Path:
-    """Average two trained classifiers: the weight, calibration and thresholds are all chosen on dev."""
+                progress: Callable[[str], None] = print, precision: str | None = None) -> Path:
+    """Average two trained classifiers: the weight, calibration and thresholds are all chosen on dev.
+
+    ``precision`` is the one transformer members compute in (recorded with them, so that the
+    thresholds fitted here meet the same scores at inference)."""
     if len(members) != 2:
         raise ValueError(f"a blend is fitted for two classifiers, got {len(members)}")
     dev = split_sentences(load_hand_labels(shared, data)).dev
     pairs, gold = [model_input(s.text, s.heading) for s in dev], _vectors(dev)
-    rows = [member_log_odds(open_classifier(m), pairs) for m in members]
+    loaded = [open_classifier(m, precision=precision) for m in members]
+    rows = [member_log_odds(clf, pairs) for clf in loaded]
     tried: dict[str, float] = {}
     best = None
     for w in BLEND_WEIGHTS:
@@ -188,6 +195,9 @@ def train_blend(shared: Path, members: Sequence[Path], out: Path, data: Path = L
         "members": [{"path": os.path.relpath(Path(m).resolve(), out.resolve()), "weight": round(k, 1)}
                     for m, k in zip(members, (1 - w, w))],
     }
+    for spec, clf in zip(head.meta["members"], loaded):
+        if isinstance(clf, TransformerClassifier) and clf.precision != "float32":
+            spec["precision"] = clf.precision
     head.save(out / HEAD_FILE)
     progress(f"blend: weights {1 - w:.1f} / {w:.1f}, dev macro-F1 {f1:.3f}")
     return out

@@ -9,6 +9,7 @@ import pytest
 
 import gongkai
 from gongkai.inference.classify import (
+    BLEND_BF16_DIR,
     BLEND_DIR,
     DEFAULT_MODEL_DIR,
     HEAD_FILE,
@@ -19,6 +20,7 @@ from gongkai.inference.classify import (
     Head,
     TfidfClassifier,
     TransformerClassifier,
+    bfloat16_supported,
     load_classifier,
     member_log_odds,
     model_input,
@@ -190,3 +192,38 @@ def test_batching_and_padding_do_not_change_scores(seeds_dir: Path) -> None:
     batched = clf.logits(pairs, batch_size=16)
     assert len({len(t) + len(h) for t, h in pairs}) > 5  # batches really mix lengths, so padding happens
     assert max(abs(a - b) for x, y in zip(alone, batched) for a, b in zip(x, y)) < 1e-4
+
+
+def test_bfloat16_falls_back_to_float32_with_a_warning_where_the_cpu_lacks_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    import gongkai.inference.classify as classify
+
+    monkeypatch.setattr(classify, "bfloat16_supported", lambda: False)
+    with pytest.warns(RuntimeWarning, match="no native bfloat16"):
+        clf = TransformerClassifier(TRANSFORMER_DIR, precision="bfloat16")
+    assert clf.precision == "float32" and {p.dtype for p in clf.model.parameters()} == {torch.float32}
+    with pytest.raises(ValueError, match="unknown precision"):
+        TransformerClassifier(TRANSFORMER_DIR, precision="float8")
+
+
+def test_shipped_bfloat16_blend_differs_from_the_default_only_in_precision() -> None:
+    fast, default = Head.load(BLEND_BF16_DIR / HEAD_FILE).meta, Head.load(BLEND_DIR / HEAD_FILE).meta
+    assert fast["members"][0] == {**default["members"][0], "precision": "bfloat16"}
+    assert fast["members"][1] == default["members"][1]  # TF-IDF has no precision to set
+    assert (BLEND_BF16_DIR / "MODEL_CARD.md").is_file() and (BLEND_BF16_DIR / "evaluation.json").is_file()
+
+
+@pytest.mark.skipif(not bfloat16_supported(), reason="this CPU has no AMX or AVX-512 BF16: bfloat16 runs in float32")
+def test_bfloat16_blend_scores_stay_close_to_float32(seeds_dir: Path) -> None:
+    """bfloat16 rounds differently per batch shape: scores move by hundredths, labels (almost) never."""
+    from gongkai.inference.sentences import segment
+
+    sentences = segment((seeds_dir / "002_20e49bc070485a7c.txt").read_text(encoding="utf-8"))
+    texts, headings = [s.text for s in sentences], [s.heading for s in sentences]
+    fast = load_classifier("blend-bf16")
+    assert fast.members[0].precision == "bfloat16"  # type: ignore[attr-defined]
+    assert fast.members[0] is not load_classifier("transformer")  # a float32 caller keeps its own model
+    a, b = fast.predict(texts, headings), load_classifier("blend").predict(texts, headings)
+    assert max(abs(x[k] - y[k]) for (x, _), (y, _) in zip(a, b) for k in LABELS) < 0.05
+    assert sum(la != lb for (_, la), (_, lb) in zip(a, b)) <= 1

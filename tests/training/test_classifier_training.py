@@ -112,3 +112,14 @@ def test_blend_weight_is_the_best_on_dev_and_reloads_to_the_same_score(tiny_mode
     scores = per_label_scores([s.vector() for s in dev], [[int(lab in labels) for lab in LABELS]
                                                            for _, labels in predicted])
     assert scores["macro"]["f1"] == pytest.approx(meta["dev_macro_f1"], abs=1e-4)
+
+
+def test_blend_records_the_precision_of_its_transformer_member(tiny_model: Path, seeds_dir: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import gongkai.inference.classify as classify
+
+    monkeypatch.setattr(classify, "bfloat16_supported", lambda: True)  # emulated where the CPU lacks it: slower
+    out = train_blend(seeds_dir.parent, [tiny_model, TFIDF_DIR], tmp_path / "blend", progress=lambda _: None,
+                      precision="bfloat16")
+    members = open_classifier(out).head.meta["members"]
+    assert members[0]["precision"] == "bfloat16" and "precision" not in members[1]
