@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from gongkai.errors import GongkaiError
 from gongkai.inference import template as T
-from gongkai.inference.classify import BLEND_DIR, LABELS, TFIDF_DIR, TRANSFORMER_DIR
+from gongkai.inference.classify import BLEND_BF16_DIR, BLEND_DIR, LABELS, TFIDF_DIR, TRANSFORMER_DIR
 from gongkai.inference.pipeline import extract
 from gongkai.inference.reconcile import carry_over_findings, cell_name
 from gongkai.report import Cell, Report
@@ -239,9 +239,9 @@ def cmd_evaluate_classifier(args: argparse.Namespace) -> int:
     from gongkai.training.classifier import evaluate_classifiers, results_table, write_card
     from gongkai.training.sentence_data import LABELS_FILE, shared_dir
 
-    blend = None if args.no_blend else Path(args.blend)
+    blends = {} if args.no_blend else {"blend": Path(args.blend), "blend-bf16": Path(args.blend_bf16)}
     results = evaluate_classifiers(shared_dir(args.shared), Path(args.transformer), Path(args.baseline),
-                                   Path(args.data or LABELS_FILE), blend)
+                                   Path(args.data or LABELS_FILE), blends)
     print(f"held-out test split: {results['test_sentences']} sentences from {results['test_docs']} documents\n")
     print(results_table(results))
     for name in results["models"]:
@@ -289,8 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--no-text", action="store_true", help="leave the full text out of the JSON")
     ex.add_argument("--no-classify", action="store_true", help="do not load the sentence classifier (faster; "
                     "sentences come without scores)")
-    ex.add_argument("--classifier", help="a shipped classifier by name, `blend` (the default), `blend-bf16` "
-                    "(faster on CPUs with AMX), `transformer` or `tfidf` (fastest), or a classifier folder")
+    ex.add_argument("--classifier", help="a shipped classifier by name, `blend-bf16` (the default), `blend` "
+                    "(float32: slower, scores independent of batch and CPU), `transformer` or `tfidf` (fastest), "
+                    "or a classifier folder")
     ex.set_defaults(func=cmd_extract)
     check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
@@ -307,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "dask: a local cluster on 127.0.0.1)")
     batch.add_argument("--no-classify", action="store_true", help="sentences without scores (no classifier)")
     batch.add_argument("--no-sentences", action="store_true", help="tables, fields and findings only (fastest)")
-    batch.add_argument("--classifier", help="a shipped classifier by name, `blend` (the default), `blend-bf16` "
-                       "(faster on CPUs with AMX), `transformer` or `tfidf` (fastest), or a classifier folder")
+    batch.add_argument("--classifier", help="a shipped classifier by name, `blend-bf16` (the default), `blend` "
+                       "(float32: slower, scores independent of batch and CPU), `transformer` or `tfidf` "
+                       "(fastest), or a classifier folder")
     batch.add_argument("--with-text", action="store_true", help="keep each report's full text in reports.jsonl")
     batch.add_argument("--time-limit", type=float, help="seconds one file may take before it becomes an error "
                        "(default 300)")
@@ -354,7 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--transformer", default=str(TRANSFORMER_DIR), help="transformer classifier folder "
                     "(default: the shipped one)")
     ev.add_argument("--baseline", default=str(TFIDF_DIR), help="TF-IDF classifier folder (default: the shipped one)")
-    ev.add_argument("--blend", default=str(BLEND_DIR), help="blend classifier folder (default: the shipped one)")
+    ev.add_argument("--blend", default=str(BLEND_DIR), help="float32 blend folder (default: the shipped one)")
+    ev.add_argument("--blend-bf16", default=str(BLEND_BF16_DIR), help="bfloat16 blend folder (default: the "
+                    "shipped one, the default classifier)")
     ev.add_argument("--no-blend", action="store_true", help="compare heuristic, baseline and transformer only")
     ev.add_argument("--data", help="hand labels, JSON Lines (default: the shipped ones)")
     ev.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")

@@ -68,10 +68,10 @@ def test_no_classify_skips_the_model(seeds_dir: Path, capsys: pytest.CaptureFixt
     assert data["sentences"] and all(s["scores"] is None for s in data["sentences"])
 
 
-def test_evaluate_classifier_compares_four_models(capsys: pytest.CaptureFixture[str], seeds_dir: Path) -> None:
+def test_evaluate_classifier_compares_the_shipped_models(capsys: pytest.CaptureFixture[str], seeds_dir: Path) -> None:
     assert main(["evaluate", "classifier", "--shared", str(seeds_dir.parent)]) == 0
     out = capsys.readouterr().out
-    for name in ("heuristic", "baseline", "transformer", "blend"):
+    for name in ("heuristic", "baseline", "transformer", "blend", "blend-bf16"):
         assert f"| {name} | macro |" in out
     assert "held-out test split" in out and "ECE" in out
 

@@ -5,9 +5,9 @@ kind and holds the label order, one temperature per label (calibration) and one 
 per label (tuned on the dev split). A ``transformer`` folder adds a transformers model
 (safetensors + config) and its tokenizer; a ``tfidf`` folder adds character n-gram
 vocabularies and linear weights; a ``blend`` folder holds no weights, only which classifier
-folders it averages and with what weight. All three ship in ``gongkai/models``;
-``DEFAULT_MODEL_DIR`` is the one with the best dev macro-F1 (see its MODEL_CARD.md), loaded
-lazily, offline.
+folders it averages, with what weight and in what precision. All ship in ``gongkai/models``;
+``DEFAULT_MODEL_DIR`` is the one with the best dev macro-F1, the faster of a tie (see its
+MODEL_CARD.md), loaded lazily, offline.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ LABELS: tuple[str, ...] = ("problem", "measure", "platform", "supervision")
 TRANSFORMER_DIR = model_path("sentence-transformer")
 TFIDF_DIR = model_path("sentence-tfidf")
 BLEND_DIR = model_path("sentence-blend")
-# The same blend with the transformer computed in bfloat16: about 2x faster where the CPU has AMX or
-# AVX-512 BF16, with scores that move by a few hundredths between batch sizes (model card).
+# The same blend with the transformer computed in bfloat16: 2-3x faster where the CPU has AMX or
+# AVX-512 BF16 (float32 elsewhere), with scores that move by hundredths between batch sizes.
 BLEND_BF16_DIR = model_path("sentence-blend-bf16")
-# The shipped default: chosen on the dev split, confirmed on the held-out test split (model cards).
-DEFAULT_MODEL_DIR = BLEND_DIR
+# The shipped default: the best dev macro-F1 (the two blends tie), then the faster (model cards).
+DEFAULT_MODEL_DIR = BLEND_BF16_DIR
 # Shipped classifiers by name: ``classifier="tfidf"`` picks the fast one without knowing its folder.
 SHIPPED = {"blend": BLEND_DIR, "blend-bf16": BLEND_BF16_DIR, "transformer": TRANSFORMER_DIR, "tfidf": TFIDF_DIR}
 PRECISIONS = ("float32", "bfloat16")
@@ -149,7 +149,8 @@ class TransformerClassifier(SentenceClassifier):
             raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
         if precision == "bfloat16" and not bfloat16_supported():
             warnings.warn("this CPU has no native bfloat16 (AMX or AVX-512 BF16), where it would be slower than "
-                          "float32: the transformer runs in float32", RuntimeWarning, stacklevel=2)
+                          "float32: the transformer runs in float32 (same labels, 2-3x slower than with it)",
+                          RuntimeWarning, stacklevel=2)
             precision = "float32"
         self.precision = precision
         if precision == "bfloat16":

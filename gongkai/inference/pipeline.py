@@ -44,8 +44,8 @@ def extract(source: Source_, *, path: str | None = None, checks: bool = True, se
     the prose claims and the reconciler. ``sentences=False`` skips the narrative sentences
     altogether (with ``checks=False``: tables and fields only, fastest); ``classify=False``
     keeps them but leaves their ``scores`` null (no model is loaded); ``classifier`` names a
-    shipped classifier (``"blend"``, the default; ``"transformer"``; ``"tfidf"``: fast) or a
-    classifier directory.
+    shipped classifier (``"blend-bf16"``, the default; ``"blend"``, its float32 twin;
+    ``"transformer"``; ``"tfidf"``: fastest) or a classifier directory.
     Raises ``GongkaiError`` subclasses for input that cannot be read at all (empty, binary,
     corrupt); anything readable yields a report, with warnings where it is incomplete.
     """

@@ -15,12 +15,13 @@ import datetime
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gongkai.inference.classify import (
+    BLEND_BF16_DIR,
     BLEND_DIR,
     HEAD_FILE,
     LABELS,
@@ -210,14 +211,15 @@ def _vectors(items: Sequence[LabelledSentence]) -> list[list[int]]:
     return [s.vector() for s in items]
 
 
+SHIPPED_BLENDS = {"blend": BLEND_DIR, "blend-bf16": BLEND_BF16_DIR}
+
+
 def evaluate_classifiers(shared: Path, transformer: Path = TRANSFORMER_DIR, tfidf: Path = TFIDF_DIR,
-                         data: Path = LABELS_FILE, blend: Path | None = BLEND_DIR) -> dict[str, Any]:
-    """Per-label precision/recall/F1 on the test split: heuristic, TF-IDF baseline, transformer, blend."""
+                         data: Path = LABELS_FILE, blends: Mapping[str, Path] = SHIPPED_BLENDS) -> dict[str, Any]:
+    """Per-label precision/recall/F1 on the test split: heuristic, TF-IDF baseline, transformer, blends."""
     splits = split_sentences(load_hand_labels(shared, data))
     test, gold = splits.test, _vectors(splits.test)
-    models = {"baseline": tfidf, "transformer": transformer}
-    if blend is not None:
-        models["blend"] = blend
+    models = {"baseline": tfidf, "transformer": transformer, **blends}
     results: dict[str, Any] = {"test_sentences": len(test), "test_docs": len({s.doc for s in test}),
                                "models": {name: str(folder) for name, folder in models.items()}}
     heuristic = [[int(lab in weak_label(s.text, s.heading)) for lab in LABELS] for s in test]
