@@ -335,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="--kind blend: the two classifier folders to average (default: the shipped transformer "
                      "and TF-IDF)")
     clf.add_argument("--precision", choices=("float32", "bfloat16"), help="--kind blend: what the transformer "
-                     "member computes in (bfloat16: about 2x faster on CPUs with AMX or AVX-512 BF16)")
+                     "member computes in (bfloat16: 2-3x faster on CPUs with AMX or AVX-512 BF16; saved by default "
+                     "to the shipped blend of that precision)")
     clf.add_argument("--out", help="where to save the classifier (default: the shipped folder of the kind)")
     clf.add_argument("--extra-text", nargs="*", help="files or folders of extra Chinese text for pre-training "
                      "(e.g. Debian's manpages-zh and fortunes-zh)")

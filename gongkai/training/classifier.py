@@ -5,7 +5,7 @@ weak labels for corpus sentences nobody labelled by hand and the sentences the t
 (train only), pre-trains a character encoder unless a base model is given (which may first be
 cut down: ``shrink_layers``), fine-tunes, and saves the classifier directory. A blend averages
 two trained classifiers with a weight chosen on dev. Evaluation compares the weak-label
-heuristic, the TF-IDF baseline, the transformer and the blend on the fixed test split and can
+heuristic, the TF-IDF baseline, the transformer and the blends on the fixed test split and can
 write the figures into the model cards.
 """
 
@@ -25,6 +25,7 @@ from gongkai.inference.classify import (
     BLEND_DIR,
     HEAD_FILE,
     LABELS,
+    SHIPPED,
     TFIDF_DIR,
     TRANSFORMER_DIR,
     TransformerClassifier,
@@ -127,7 +128,8 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
     if options.kind not in KINDS:
         raise ValueError(f"unknown classifier kind {options.kind!r}; expected one of {KINDS}")
     if options.kind == "blend":
-        return train_blend(options.shared, options.members, options.out or BLEND_DIR, options.data, progress,
+        shipped = BLEND_BF16_DIR if options.precision == "bfloat16" else BLEND_DIR
+        return train_blend(options.shared, options.members, options.out or shipped, options.data, progress,
                            options.precision)
     splits = training_data(options.shared, options.data, options.weak, options.synthetic)
     n_weak = sum(s.weak for s in splits.train)
@@ -211,7 +213,7 @@ def _vectors(items: Sequence[LabelledSentence]) -> list[list[int]]:
     return [s.vector() for s in items]
 
 
-SHIPPED_BLENDS = {"blend": BLEND_DIR, "blend-bf16": BLEND_BF16_DIR}
+SHIPPED_BLENDS = {name: SHIPPED[name] for name in ("blend", "blend-bf16")}
 
 
 def evaluate_classifiers(shared: Path, transformer: Path = TRANSFORMER_DIR, tfidf: Path = TFIDF_DIR,
