@@ -246,8 +246,9 @@ class BlendClassifier(SentenceClassifier):
 
     Why: the transformer and the TF-IDF model err on different sentences (TF-IDF is precise on
     ``measure``, the transformer recalls it), so their average scores better on dev than either;
-    the TF-IDF member runs some 50x faster than the transformer, so it costs little. Members are classifier folders
-    named relative to the blend's folder and loaded once per process (``load_classifier``).
+    the TF-IDF member runs some 50x faster than the transformer, so it costs little. Members are
+    classifier folders named relative to the blend's folder and loaded once per process
+    (``load_classifier``).
     """
 
     def __init__(self, members: Sequence[SentenceClassifier], weights: Sequence[float], head: Head) -> None:
