@@ -32,7 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gongkai.inference.classify import (  # noqa: E402
+from gongkai.inference.narrative.classify import (  # noqa: E402
     BATCH_SIZE,
     BLEND_BF16_DIR,
     BLEND_DIR,
@@ -43,7 +43,7 @@ from gongkai.inference.classify import (  # noqa: E402
     bfloat16_supported,
     open_classifier,
 )
-from gongkai.inference.sentences import segment  # noqa: E402
+from gongkai.inference.narrative.sentences import segment  # noqa: E402
 from gongkai.training.sentence_data import (  # noqa: E402
     LabelledSentence,
     document_names,

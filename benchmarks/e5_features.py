@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gongkai.inference.classify import LABELS  # noqa: E402
+from gongkai.inference.narrative.classify import LABELS  # noqa: E402
 from gongkai.training.metrics import per_label_scores  # noqa: E402
 from gongkai.training.sentence_baseline import train_baseline  # noqa: E402
 from gongkai.training.sentence_data import LabelledSentence, load_hand_labels, shared_dir, split_sentences  # noqa: E402

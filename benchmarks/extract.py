@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gongkai.errors import GongkaiError  # noqa: E402
-from gongkai.inference.confidence import expected_calibration_error  # noqa: E402
 from gongkai.inference.pipeline import extract  # noqa: E402
 from gongkai.inference.readers import read_bytes  # noqa: E402
-from gongkai.inference.template import applicable  # noqa: E402
+from gongkai.inference.tables.confidence import expected_calibration_error  # noqa: E402
+from gongkai.inference.tables.template import applicable  # noqa: E402
 from gongkai.training.calibrate import same_value  # noqa: E402
 from gongkai.training.synth import LAYOUTS, generate  # noqa: E402
 

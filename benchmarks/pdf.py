@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gongkai.inference.confidence import expected_calibration_error  # noqa: E402
 from gongkai.inference.pipeline import extract  # noqa: E402
+from gongkai.inference.tables.confidence import expected_calibration_error  # noqa: E402
 from gongkai.training.calibrate import graded_cells  # noqa: E402
 from gongkai.training.synth import SynthReport  # noqa: E402
 from gongkai.training.synth_pdf import generate_pdfs, has_cjk_font  # noqa: E402

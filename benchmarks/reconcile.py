@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 
 import gongkai  # noqa: E402
 from gongkai.errors import GongkaiError  # noqa: E402
-from gongkai.inference import template as T  # noqa: E402
-from gongkai.inference.reconcile import claim_value  # noqa: E402
+from gongkai.inference.checks.reconcile import claim_value  # noqa: E402
+from gongkai.inference.tables import template as T  # noqa: E402
 from gongkai.training.synth import LAYOUTS, random_values, render  # noqa: E402
 
 SHARED = REPO.parent / "shared"

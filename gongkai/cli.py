@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gongkai.errors import GongkaiError
-from gongkai.inference import template as T
-from gongkai.inference.classify import BLEND_BF16_DIR, BLEND_DIR, LABELS, TFIDF_DIR, TRANSFORMER_DIR
+from gongkai.inference.checks.reconcile import carry_over_findings, cell_name
+from gongkai.inference.narrative.classify import BLEND_BF16_DIR, BLEND_DIR, LABELS, TFIDF_DIR, TRANSFORMER_DIR
 from gongkai.inference.pipeline import extract
-from gongkai.inference.reconcile import carry_over_findings, cell_name
+from gongkai.inference.tables import template as T
 from gongkai.report import Cell, Report
 from gongkai.training.sentence_model import FineTuneSettings, PretrainSettings
 

@@ -82,7 +82,7 @@ def test_evaluate_agreement_scores_a_second_reading(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert "260 sentences read twice" in out and "| macro |" in out
     # A second reading that flips every label of its first sentence must lose agreement on those labels.
-    from gongkai.inference.classify import LABELS
+    from gongkai.inference.narrative.classify import LABELS
     from gongkai.training.sentence_data import SECOND_READING_FILE, read_label_lines
 
     rows = list(read_label_lines(SECOND_READING_FILE))

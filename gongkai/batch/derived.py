@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.batch.store import REPORTS, iter_jsonl
-from gongkai.inference.classify import LABELS
-from gongkai.inference.reconcile import YearEnds, carry_over_findings_of
-from gongkai.inference.template import REQUEST_COLUMNS
+from gongkai.inference.checks.reconcile import YearEnds, carry_over_findings_of
+from gongkai.inference.narrative.classify import LABELS
+from gongkai.inference.tables.template import REQUEST_COLUMNS
 from gongkai.report import Cell
 
 CELLS, SENTENCES, FINDINGS = "cells.parquet", "sentences.parquet", "findings.parquet"

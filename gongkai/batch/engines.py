@@ -35,7 +35,7 @@ def _warm(options: Options, threads: int | None = None) -> None:
     takes every core and N workers fight over them.
     """
     if options.sentences and options.classify:
-        from gongkai.inference.classify import load_classifier
+        from gongkai.inference.narrative.classify import load_classifier
 
         if threads:
             try:

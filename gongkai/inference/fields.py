@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gongkai.inference import template as T
-from gongkai.inference.labels import SUFFIX_SCORE
-from gongkai.inference.tables import REQUEST_MATCHER
+from gongkai.inference.tables import template as T
+from gongkai.inference.tables.read import REQUEST_MATCHER
+from gongkai.inference.tables.rowlabels import SUFFIX_SCORE
 from gongkai.report import Cell, Section
 
 # The title is looked for in this many leading characters.

@@ -7,16 +7,16 @@ import os
 from pathlib import Path
 
 from gongkai.errors import GongkaiError, InputTooLargeError, MissingDependencyError
-from gongkai.inference.claims import find_claims
-from gongkai.inference.classify import load_classifier, tag_sentences
-from gongkai.inference.confidence import OCR_DOUBTFUL_CONFIDENCE, cell_confidence, with_read_score
+from gongkai.inference.checks.claims import find_claims
+from gongkai.inference.checks.reconcile import reconcile
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections
+from gongkai.inference.narrative.classify import load_classifier, tag_sentences
+from gongkai.inference.narrative.sentences import segment
 from gongkai.inference.readers import read_bytes
-from gongkai.inference.reconcile import reconcile
-from gongkai.inference.sentences import segment
-from gongkai.inference.tables import Evidence, TableRead, read_tables
-from gongkai.inference.template import applicable
+from gongkai.inference.tables.confidence import OCR_DOUBTFUL_CONFIDENCE, cell_confidence, with_read_score
+from gongkai.inference.tables.read import Evidence, TableRead, read_tables
+from gongkai.inference.tables.template import applicable
 from gongkai.report import Cell, Report, Source
 
 # Inputs larger than this are refused rather than read (a report is well under 20 MB).

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gongkai.errors import GongkaiError
-from gongkai.inference.confidence import MODEL_PATH, ConfidenceModel, expected_calibration_error, features
 from gongkai.inference.pipeline import extract_with_evidence
-from gongkai.inference.template import applicable
+from gongkai.inference.tables.confidence import MODEL_PATH, ConfidenceModel, expected_calibration_error, features
+from gongkai.inference.tables.template import applicable
 from gongkai.report import Cell, Report
 from gongkai.training.synth import LAYOUTS, SynthReport, generate
 

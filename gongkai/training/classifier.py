@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gongkai.inference.classify import (
+from gongkai.inference.narrative.classify import (
     BLEND_BF16_DIR,
     BLEND_DIR,
     HEAD_FILE,
@@ -34,7 +34,7 @@ from gongkai.inference.classify import (
     model_input,
     open_classifier,
 )
-from gongkai.inference.confidence import expected_calibration_error
+from gongkai.inference.tables.confidence import expected_calibration_error
 from gongkai.training.metrics import per_label_scores
 from gongkai.training.sentence_baseline import train_baseline
 from gongkai.training.sentence_data import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gongkai.inference.classify import LABELS
+from gongkai.inference.narrative.classify import LABELS
 
 
 def per_label_scores(gold: Sequence[Sequence[int]], predicted: Sequence[Sequence[int]],

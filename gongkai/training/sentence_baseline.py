@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gongkai.inference.classify import LABELS, Head, TfidfClassifier, model_input
+from gongkai.inference.narrative.classify import LABELS, Head, TfidfClassifier, model_input
 from gongkai.training.sentence_data import LabelledSentence
 from gongkai.training.sentence_model import fit_head
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from gongkai.inference.classify import LABELS
+from gongkai.inference.narrative.classify import LABELS
+from gongkai.inference.narrative.sentences import Sentence, segment
 from gongkai.inference.readers import read_bytes
-from gongkai.inference.sentences import Sentence, segment
 
 ANNOTATIONS_DIR = Path(__file__).resolve().parents[1] / "annotations" / "sentences"
 LABELS_FILE = ANNOTATIONS_DIR / "labels.jsonl"

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gongkai.inference.classify import (
+from gongkai.inference.narrative.classify import (
     BATCH_SIZE,
     HEAD_FILE,
     LABELS,

@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gongkai.inference.template import (
+from gongkai.inference.tables.template import (
     APPEAL_COLUMN_LABELS,
     APPEAL_COLUMNS,
     APPEAL_GROUP_LABELS,

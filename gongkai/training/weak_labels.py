@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from gongkai.inference.classify import LABELS
+from gongkai.inference.narrative.classify import LABELS
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gongkai
-from gongkai.inference.template import applicable
+from gongkai.inference.tables.template import applicable
 from gongkai.training.calibrate import same_value
 from gongkai.training.synth import LAYOUTS, SynthReport, random_values, render
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.inference.classify import HEAD_FILE, LABELS, TFIDF_DIR, BlendClassifier, open_classifier
+from gongkai.inference.narrative.classify import HEAD_FILE, LABELS, TFIDF_DIR, BlendClassifier, open_classifier
+from gongkai.inference.narrative.sentences import segment
 from gongkai.inference.readers import read_bytes
-from gongkai.inference.sentences import segment
 from gongkai.training.classifier import BLEND_WEIGHTS, train_blend
 from gongkai.training.metrics import per_label_scores
 from gongkai.training.sentence_data import LabelledSentence, load_hand_labels, split_sentences
@@ -116,7 +116,7 @@ def test_blend_weight_is_the_best_on_dev_and_reloads_to_the_same_score(tiny_mode
 
 def test_blend_records_the_precision_of_its_transformer_member(tiny_model: Path, seeds_dir: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import gongkai.inference.classify as classify
+    import gongkai.inference.narrative.classify as classify
 
     monkeypatch.setattr(classify, "bfloat16_supported", lambda: True)  # emulated where the CPU lacks it: slower
     out = train_blend(seeds_dir.parent, [tiny_model, TFIDF_DIR], tmp_path / "blend", progress=lambda _: None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.inference.classify import LABELS
+from gongkai.inference.narrative.classify import LABELS
 from gongkai.training.sentence_data import (
     LABELS_FILE,
     SYNTHETIC_FILE,

@@ -85,7 +85,7 @@ def test_asking_for_more_layers_than_there_are_is_refused(bases: tuple[Path, Pat
 
 
 def test_a_shrunk_base_fine_tunes_into_a_classifier_that_loads(bases: tuple[Path, Path], tmp_path: Path) -> None:
-    from gongkai.inference.classify import LABELS, open_classifier
+    from gongkai.inference.narrative.classify import LABELS, open_classifier
     from gongkai.training.sentence_data import LabelledSentence
     from gongkai.training.sentence_model import FineTuneSettings, fine_tune, save_classifier
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai.inference.template import (
+from gongkai.inference.tables.template import (
     APPEAL_COLUMNS,
     APPEAL_GROUPS,
     PROACTIVE_ROWS_2019,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gongkai.inference.classify import LABELS
+from gongkai.inference.narrative.classify import LABELS
 from gongkai.training.metrics import per_label_scores
 from gongkai.training.sentence_data import load_hand_labels
 from gongkai.training.weak_labels import LABELING_FUNCTIONS, coverage, weak_label

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai.inference.claims import (
+from gongkai.inference.checks.claims import (
     CLAIM_PATTERNS,
     EXCLUSIONS,
     PATTERNS_BY_ID,

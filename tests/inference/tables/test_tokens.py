@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gongkai.inference.layout import tokenize
+from gongkai.inference.tables.tokens import tokenize
 
 
 def kinds_and_texts(text: str) -> list[tuple[str, str]]:

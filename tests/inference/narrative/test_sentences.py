@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from gongkai.inference.narrative.sentences import boundary_offsets, segment
 from gongkai.inference.readers import read_bytes
-from gongkai.inference.sentences import boundary_offsets, segment
 
 SEEDS = ("000_311298fcf36e9c33.txt", "001_90d10d0810e34bee.txt", "002_20e49bc070485a7c.txt",
          "003_015671194d5bc82a.txt", "004_76d1d7d14147d7ef.txt")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gongkai.inference.confidence import (
+from gongkai.inference.tables.confidence import (
     FEATURE_NAMES,
     MODEL_PATH,
     ConfidenceModel,
@@ -12,7 +12,7 @@ from gongkai.inference.confidence import (
     features,
     load_model,
 )
-from gongkai.inference.tables import Evidence
+from gongkai.inference.tables.read import Evidence
 from gongkai.training.calibrate import fit
 from gongkai.training.calibrate import main as calibrate_main
 

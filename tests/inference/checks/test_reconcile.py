@@ -9,8 +9,8 @@ import pytest
 
 import gongkai
 from gongkai.cli import main
-from gongkai.inference import template as T
-from gongkai.inference.reconcile import RULES, carry_over_findings, normalize_agency
+from gongkai.inference.checks.reconcile import RULES, carry_over_findings, normalize_agency
+from gongkai.inference.tables import template as T
 from gongkai.report import Report
 from gongkai.training.synth import LAYOUTS, random_values, render
 

@@ -14,9 +14,9 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from gongkai.inference.labels import LabelMatch, LabelMatcher
-from gongkai.inference.layout import Token
-from gongkai.inference.numbers import digits_of
+from gongkai.inference.tables.numbers import digits_of
+from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
+from gongkai.inference.tables.tokens import Token
 
 # How an unlabelled row of values scores against any template row (it fits by position only).
 UNLABELLED_SCORE = 0.35

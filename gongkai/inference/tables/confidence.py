@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from gongkai.inference.tables import Evidence
+from gongkai.inference.tables.read import Evidence
 from gongkai.models import model_path
 
 MODEL_PATH = model_path("confidence.json")

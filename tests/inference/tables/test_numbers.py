@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gongkai.inference.numbers import OCR_LABEL_CONFUSIONS, normalize_label, parse_number
+from gongkai.inference.tables.numbers import OCR_LABEL_CONFUSIONS, normalize_label, parse_number
 
 
 @pytest.mark.parametrize(

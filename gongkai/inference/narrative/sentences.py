@@ -20,7 +20,7 @@ from typing import Any
 
 from gongkai.inference.document import PAGE_NUMBER_RE
 from gongkai.inference.fields import find_sections, heading_span
-from gongkai.inference.tables import find_regions
+from gongkai.inference.tables.read import find_regions
 from gongkai.report import Section
 
 SENTENCE_END = "。！？；!?;"

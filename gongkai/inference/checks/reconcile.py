@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gongkai.inference import template as T
+from gongkai.inference.tables import template as T
 from gongkai.report import Cell, Report
 
 Finding = dict[str, Any]

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gongkai.inference.fields import find_sections, heading_span
-from gongkai.inference.numbers import FULLWIDTH_DIGITS, OCR_LABEL_CONFUSIONS, parse_number
-from gongkai.inference.tables import find_regions
+from gongkai.inference.tables.numbers import FULLWIDTH_DIGITS, OCR_LABEL_CONFUSIONS, parse_number
+from gongkai.inference.tables.read import find_regions
 from gongkai.report import Section
 
 # ---------------------------------------------------------------- confidence

@@ -2,7 +2,7 @@
 
 Each cell records ``Evidence`` — how its label was matched, how its value was placed, what
 repairs its number needed, whether its row's arithmetic holds — from which
-``gongkai.inference.confidence`` derives a calibrated confidence.
+``gongkai.inference.tables.confidence`` derives a calibrated confidence.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gongkai.inference import template as T
-from gongkai.inference.align import (
+from gongkai.inference.tables import template as T
+from gongkai.inference.tables.align import (
     RowObservation,
     SlotValue,
     align_rows,
@@ -22,9 +22,9 @@ from gongkai.inference.align import (
     group_rows,
     run_prior,
 )
-from gongkai.inference.labels import LabelMatch, LabelMatcher
-from gongkai.inference.layout import GapStats, Token, TokenStream, tokenize
-from gongkai.inference.numbers import normalize_label
+from gongkai.inference.tables.numbers import normalize_label
+from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
+from gongkai.inference.tables.tokens import GapStats, Token, TokenStream, tokenize
 from gongkai.report import Cell, Report
 
 # How far before a table's first row its heading may stand (characters).

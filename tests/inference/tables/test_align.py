@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from gongkai.inference.align import assign_slots, group_rows, split_run
-from gongkai.inference.layout import tokenize
-from gongkai.inference.tables import REQUEST_MATCHER, align_rows
-from gongkai.inference.template import REQUEST_ROWS
+from gongkai.inference.tables.align import assign_slots, group_rows, split_run
+from gongkai.inference.tables.read import REQUEST_MATCHER, align_rows
+from gongkai.inference.tables.template import REQUEST_ROWS
+from gongkai.inference.tables.tokens import tokenize
 
 
 def test_split_run_enumerates_only_cuts_without_leading_zeros() -> None:

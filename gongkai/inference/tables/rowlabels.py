@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from gongkai.inference.numbers import normalize_label
+from gongkai.inference.tables.numbers import normalize_label
 
 MatchHow = Literal["exact", "suffix", "prefix", "group", "fuzzy"]
 
-# Score of each way a label can match (before calibration; see gongkai.inference.confidence).
+# Score of each way a label can match (before calibration; see gongkai.inference.tables.confidence).
 EXACT_SCORE = 1.0
 SUFFIX_SCORE = 0.95
 SHORT_SUFFIX_SCORE = 0.8  # the label ends with a 2-character spelling such as 总计 / 其他

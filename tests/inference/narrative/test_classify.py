@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import gongkai
-from gongkai.inference.classify import (
+from gongkai.inference.narrative.classify import (
     BLEND_BF16_DIR,
     BLEND_DIR,
     DEFAULT_MODEL_DIR,
@@ -185,7 +185,7 @@ def test_half_precision_weights_compute_in_float32() -> None:
 
 def test_batching_and_padding_do_not_change_scores(seeds_dir: Path) -> None:
     """Sentences are batched by length and padded; a sentence's logits must not depend on its batch mates."""
-    from gongkai.inference.sentences import segment
+    from gongkai.inference.narrative.sentences import segment
 
     sentences = segment((seeds_dir / "003_015671194d5bc82a.txt").read_text(encoding="utf-8"))[:40]
     pairs = [model_input(s.text, s.heading) for s in sentences]
@@ -200,7 +200,7 @@ def test_batching_and_padding_do_not_change_scores(seeds_dir: Path) -> None:
 def test_bfloat16_falls_back_to_float32_with_a_warning_where_the_cpu_lacks_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    import gongkai.inference.classify as classify
+    import gongkai.inference.narrative.classify as classify
 
     monkeypatch.setattr(classify, "bfloat16_supported", lambda: False)
     with pytest.warns(RuntimeWarning, match="no native bfloat16"):
@@ -220,7 +220,7 @@ def test_shipped_bfloat16_blend_differs_from_the_default_only_in_precision() -> 
 @pytest.mark.skipif(not bfloat16_supported(), reason="this CPU has no AMX or AVX-512 BF16: bfloat16 runs in float32")
 def test_bfloat16_blend_scores_stay_close_to_float32(seeds_dir: Path) -> None:
     """bfloat16 rounds differently per batch shape: scores move by hundredths, labels (almost) never."""
-    from gongkai.inference.sentences import segment
+    from gongkai.inference.narrative.sentences import segment
 
     sentences = segment((seeds_dir / "002_20e49bc070485a7c.txt").read_text(encoding="utf-8"))
     texts, headings = [s.text for s in sentences], [s.heading for s in sentences]

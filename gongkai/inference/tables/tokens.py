@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gongkai.inference.numbers import ParsedNumber, parse_number
+from gongkai.inference.tables.numbers import ParsedNumber, parse_number
 
 TokenKind = Literal["label", "number", "empty", "run"]
 

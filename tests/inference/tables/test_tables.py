@@ -6,8 +6,8 @@ import random
 import re
 
 import gongkai
-from gongkai.inference import template as T
-from gongkai.inference.tables import find_regions
+from gongkai.inference.tables import template as T
+from gongkai.inference.tables.read import find_regions
 from gongkai.training.synth import random_values, render
 
 

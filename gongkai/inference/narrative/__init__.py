@@ -1,0 +1,1 @@
+"""The narrative: sentences segmented from the report's prose and tagged by the classifier."""
