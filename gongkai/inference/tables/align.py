@@ -10,11 +10,9 @@ by the splits that make the row's arithmetic hold.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gongkai.inference.tables.numbers import digits_of
 from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
 from gongkai.inference.tables.tokens import Token
 
@@ -22,14 +20,6 @@ from gongkai.inference.tables.tokens import Token
 UNLABELLED_SCORE = 0.35
 # A pairing must score more than this to be used at all.
 MIN_PAIR_SCORE = 0.2
-# Digit runs: the longest single number we accept, and how many splits we enumerate at most.
-MAX_NUMBER_DIGITS = 7
-MAX_RUN_CANDIDATES = 500
-MAX_SPLIT_STEPS = 20000
-# Joint choice among ambiguous rows of a table: at most this many combinations are tried.
-MAX_JOINT_COMBINATIONS = 2000
-# Flattened rows whose zeros were left blank keep only these columns (first applicant and total).
-SHORT_RUN_PLACEMENTS: tuple[tuple[int, ...], ...] = ((0, -1), (-1,))
 
 
 @dataclass
@@ -149,73 +139,18 @@ def align_rows(
 
 
 # ---------------------------------------------------------------- values → columns
-def split_run(digits: str, parts: int, check: Callable[[list[int]], bool] | None = None) -> list[list[int]]:
-    """All ways to cut a digit string into ``parts`` numbers (no leading zeros) passing ``check``."""
-    return cut_run(digits, parts, check)[0]
+def assign_slots(row: RowObservation, width: int) -> list[SlotValue]:
+    """Values of a printed row in column order, by count, or by position where blanks are printed.
 
-
-def cut_run(
-    digits: str,
-    parts: int,
-    check: Callable[[list[int]], bool] | None = None,
-    prefix_ok: Callable[[list[int], int], bool] | None = None,
-) -> tuple[list[list[int]], bool]:
-    """The cuts of a digit run, and whether the search saw them all (it stops at a budget).
-
-    ``prefix_ok(cut, digits_left)`` prunes a partial cut early (a 表四 group of five whose sum
-    is already wrong, applicants that already outgrow any 总计 the remaining digits can print),
-    which keeps long runs within the budget.
-    """
-    out: list[list[int]] = []
-    cut: list[int] = []
-    steps = [0]
-
-    def walk(pos: int, left: int) -> None:
-        steps[0] += 1
-        if len(out) >= MAX_RUN_CANDIDATES or steps[0] > MAX_SPLIT_STEPS:
-            return
-        remaining = len(digits) - pos
-        if left == 1:
-            piece = digits[pos:]
-            if 0 < len(piece) <= MAX_NUMBER_DIGITS and (piece == "0" or piece[0] != "0"):
-                values = [*cut, int(piece)]
-                if check is None or check(values):
-                    out.append(values)
-            return
-        if remaining < left or remaining > left * MAX_NUMBER_DIGITS:
-            return
-        longest = 1 if digits[pos] == "0" else min(MAX_NUMBER_DIGITS, remaining - left + 1)
-        for length in range(1, longest + 1):
-            cut.append(int(digits[pos: pos + length]))
-            if prefix_ok is None or prefix_ok(cut, remaining - length):
-                walk(pos + length, left - 1)
-            cut.pop()
-
-    walk(0, parts)
-    complete = len(out) < MAX_RUN_CANDIDATES and steps[0] <= MAX_SPLIT_STEPS
-    return out, complete
-
-
-def assign_slots(
-    row: RowObservation,
-    width: int,
-    check: Callable[[list[int]], bool] | None = None,
-    prefix_ok: Callable[[list[int], int], bool] | None = None,
-) -> tuple[list[SlotValue], list[list[int]]]:
-    """Values of a printed row in column order; also the candidate splits if digits ran together.
-
-    ``check`` is the row's arithmetic (e.g. six applicant columns add up to 总计); it picks
-    among the ways a run of digits can be cut, never overrides printed separators.
+    Rows whose digits ran together are not read here but by ``gongkai.inference.tables.decode``.
     """
     values = row.values
     numbers = [t for t in values if t.kind == "number"]
-    if row.runs:
-        return _assign_runs(values, width, check, prefix_ok)
     if len(numbers) == width:
-        return [SlotValue(t, t.number.value if t.number else None, "count") for t in numbers], []
-    slots = list(values)
+        return [SlotValue(t, t.number.value if t.number else None, "count") for t in numbers]
+    slots = [t for t in values if t.kind != "run"]
     if len(numbers) > width:
-        return [SlotValue(t, t.number.value if t.number else None, "padded") for t in numbers[:width]], []
+        return [SlotValue(t, t.number.value if t.number else None, "padded") for t in numbers[:width]]
     method = "position"
     # Too many slots: drop blank cells at the ends (row ends, ragged tables) first.
     while len(slots) > width and slots[-1].kind == "empty":
@@ -229,7 +164,7 @@ def assign_slots(
         SlotValue(t, t.number.value if t.kind == "number" and t.number else None, method) for t in slots
     ]
     out.extend(SlotValue(None, None, "padded") for _ in range(width - len(out)))
-    return out, []
+    return out
 
 
 def assign_by_columns(row: RowObservation, columns: Sequence[int]) -> list[SlotValue] | None:
@@ -245,107 +180,3 @@ def assign_by_columns(row: RowObservation, columns: Sequence[int]) -> list[SlotV
         value = tok.number.value if tok is not None and tok.kind == "number" and tok.number else None
         out.append(SlotValue(tok, value, "grid"))
     return out
-
-
-def _assign_runs(
-    values: Sequence[Token],
-    width: int,
-    check: Callable[[list[int]], bool] | None,
-    prefix_ok: Callable[[list[int], int], bool] | None = None,
-) -> tuple[list[SlotValue], list[list[int]]]:
-    """A row whose digits ran together: enumerate the cuts that make the arithmetic hold."""
-    fixed = [t for t in values if t.kind in ("number", "run")]
-    digits = digits_of("".join(t.text for t in fixed if t.number is not None and t.number.value is not None))
-    # Separately printed numbers are kept whole; only the runs are cut.
-    complete = True
-    if len(fixed) == 1:
-        candidates, complete = cut_run(digits, width, check, prefix_ok)
-        if not candidates and check is not None:
-            candidates, complete = cut_run(digits, width, None)
-            method = "run_ambiguous"
-        else:
-            method = "run_unique" if len(candidates) == 1 and complete else "run_ambiguous"
-    else:
-        candidates = _split_mixed(fixed, width, check)
-        method = "run_unique" if len(candidates) == 1 else "run_ambiguous"
-    if not candidates and len(fixed) == 1 and len(digits) < width:
-        candidates = _short_run(digits, width, check)
-        method = "run_short"
-    if not candidates:
-        return [SlotValue(None, None, "padded") for _ in range(width)], []
-    token = fixed[0]
-    # An unfinished search may have missed the true cut: count it as many readings.
-    alternatives = len(candidates) if complete else max(len(candidates), MAX_RUN_CANDIDATES)
-    return [SlotValue(token, v, method, alternatives) for v in candidates[0]], candidates
-
-
-def _short_run(digits: str, width: int, check: Callable[[list[int]], bool] | None) -> list[list[int | None]]:
-    """Fewer digits than columns: the zeros were left blank. Try the columns reports fill most."""
-    out: list[list[int | None]] = []
-    for placement in SHORT_RUN_PLACEMENTS:
-        if len(placement) > len(digits):
-            continue
-        for cut in split_run(digits, len(placement)):
-            values: list[int | None] = [None] * width
-            for column, value in zip(placement, cut):
-                values[column] = value
-            if check is None or check([v or 0 for v in values]):
-                out.append(values)
-        if out:
-            break
-    return out
-
-
-def _split_mixed(
-    fixed: Sequence[Token], width: int, check: Callable[[list[int]], bool] | None
-) -> list[list[int]]:
-    pieces: list[list[list[int]]] = []
-    for t in fixed:
-        text = digits_of(t.text)
-        if t.kind == "number" and t.number is not None and isinstance(t.number.value, int):
-            pieces.append([[t.number.value]])
-        else:
-            pieces.append([c for k in range(1, width + 1) for c in split_run(text, k)])
-    out: list[list[int]] = []
-    for combo in itertools.islice(itertools.product(*pieces), MAX_RUN_CANDIDATES):
-        flat = [v for part in combo for v in part]
-        if len(flat) == width and (check is None or check(flat)):
-            out.append(flat)
-    return out
-
-
-def run_prior(values: Sequence[int | None]) -> float:
-    """Prefer cuts with fewer multi-digit numbers: reports are mostly small counts."""
-    present = [v for v in values if v is not None]
-    return -sum(len(str(v)) for v in present) - 0.001 * max(present, default=0)
-
-
-def choose_joint(
-    candidates: dict[str, list[list[int]]],
-    fixed: dict[str, list[int | float | None]],
-    constraints: Callable[[dict[str, list[int | float | None]]], int],
-) -> dict[str, list[int]] | None:
-    """Pick one cut per ambiguous row so that the table's identities hold best.
-
-    ``constraints`` counts broken identities for a full assignment. Returns None when the
-    search is too large; the caller keeps each row's most plausible cut then.
-    """
-    keys = list(candidates)
-    sizes = [len(candidates[k]) for k in keys]
-    total = 1
-    for s in sizes:
-        total *= s
-    if total > MAX_JOINT_COMBINATIONS:
-        return None
-    best: tuple[int, float] | None = None
-    chosen: dict[str, list[int]] | None = None
-    for combo in itertools.product(*(candidates[k] for k in keys)):
-        table = dict(fixed)
-        table.update(zip(keys, combo))
-        broken = constraints(table)
-        prior = sum(run_prior(v) for v in combo)
-        key = (broken, -prior)
-        if best is None or key < best:
-            best = key
-            chosen = dict(zip(keys, combo))
-    return chosen

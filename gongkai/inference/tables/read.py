@@ -18,9 +18,15 @@ from gongkai.inference.tables.align import (
     align_rows,
     assign_by_columns,
     assign_slots,
-    choose_joint,
     group_rows,
-    run_prior,
+)
+from gongkai.inference.tables.decode import (
+    RowCheck,
+    RowDecode,
+    Value,
+    choose_rows,
+    decode_row,
+    pieces_of,
 )
 from gongkai.inference.tables.numbers import normalize_label
 from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
@@ -42,6 +48,13 @@ _AFTER_TABLES_RE = re.compile(
     r"(?:^|\n|\s)(?:#+\s*)?(?:五|5)\s*[、.．]?\s*(?:政府信息公开工作)?存在的主要问题|存在的主要问题及改进"
 )
 _T4_HEADING_RE = re.compile(r"行政复议[、和及]\s*(?:提起)?行政诉讼情况|行政复议、行政诉讼")
+# The last row label of 表二 (2021 / 2019) and the last column header of 表四, after which only values follow.
+_T2_LAST_ROW_RE = re.compile(r"行政事业性收费|政府集中采购")
+_T4_LAST_HEADER_RE = re.compile(r"总\s*计")
+# 表四's header (three groups of five columns) fits in this many characters after its anchor.
+T4_HEADER_CHARS = 400
+_VALUES_AFTER_RE = re.compile(r"[\s0-9０-９.．,，\-—－/／|%]*")
+_CJK_START_RE = re.compile(r"[\u4e00-\u9fff（(【“]")
 # 表三's heading or, if OCR garbled it, the first words of its header.
 _T3_HEADING_RE = re.compile(r"收\s*到\s*和\s*处\s*理|申\s*请\s*[人入]\s*情\s*况|勾\s*稽\s*关\s*系")
 
@@ -67,6 +80,8 @@ class Evidence:
     ocr: bool = False
     inferred_empty: bool = False
     alternatives: int = 1
+    # The decoder read a printed separator as inside a number ("1 234"): rare, so doubtful.
+    sep_merged: bool = False
 
 
 @dataclass
@@ -119,7 +134,35 @@ def find_regions(text: str) -> Regions:
         later = _last_match(re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项"), text, t2[0], t2_end)
         if later is not None:
             t2 = (later, t2_end)
+        t2 = (t2[0], _end_after_last_row(text, t2, _T2_LAST_ROW_RE))
+    if t4 is not None:
+        t4 = (t4[0], _end_after_last_row(text, t4, _T4_LAST_HEADER_RE, T4_HEADER_CHARS))
     return Regions(t2, t3, t4)
+
+
+def _end_after_last_row(text: str, region: tuple[int, int], last_label: re.Pattern[str],
+                        within: int | None = None) -> int:
+    """Where the values after the table's last label end, when prose follows them directly.
+
+    Archive text runs a table straight into the next section ("…0 0 00五、存在的主要问题…" or
+    a clause heading without 五、): the region must stop at the last value so that the prose
+    after it is read as prose. A region that ends at a line break or a heading keeps its end.
+    """
+    start, end = region
+    stop = min(end, start + within) if within else end
+    last = None
+    for found in last_label.finditer(text, start, stop):
+        last = found
+    if last is None:
+        return end
+    values = _VALUES_AFTER_RE.match(text, last.end(), end)
+    if values is None or not re.search(r"[0-9０-９]", values.group()):
+        return end
+    after = values.end()
+    follow = text[after:end].lstrip(" \t\xa0\u3000")
+    if follow[:1] and _CJK_START_RE.match(follow) and "\n" not in text[values.start():after]:
+        return after
+    return end
 
 
 def _first_followed_by_digit(pattern: re.Pattern[str], text: str, start: int) -> int | None:
@@ -144,7 +187,7 @@ def _near_line_start(text: str, pos: int) -> int:
 
 # ---------------------------------------------------------------- cells
 def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: LabelMatch | None,
-         label_how: str | None = None) -> None:
+         label_how: str | None = None, sep_merged: bool = False) -> None:
     table, row, column = (path.split(".") + [""])[:3]
     group = getattr(report, table)
     cell = getattr(getattr(group, row), column) if column else getattr(group, row)
@@ -161,6 +204,7 @@ def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: Label
         repairs=repairs,
         inferred_empty=bool(tok is not None and tok.inferred),
         alternatives=slot.alternatives,
+        sep_merged=sep_merged,
     )
 
 
@@ -199,7 +243,23 @@ def header_columns(tokens: Sequence[Token], labels: dict[str, str], keys: Sequen
     return cols
 
 
-def read_requests(stream: TokenStream, report: Report, read: TableRead, grid: bool = False) -> None:
+def decoded_slots(d: RowDecode, text: str) -> list[SlotValue]:
+    """The chosen reading of a decoded row as slots, each with the span of the digits it read."""
+    r = d.best
+    alternatives = d.alternatives or [1] * len(r.values)
+    out: list[SlotValue] = []
+    for value, span, alt in zip(r.values, r.spans, alternatives):
+        method = "run_short" if d.short else ("run_unique" if alt == 1 else "run_ambiguous")
+        if span is None:
+            out.append(SlotValue(None, value, method, alt))
+            continue
+        raw = text[span[0]:span[1]]
+        tok = Token("number" if value is not None else "empty", raw, span[0], span[1])
+        out.append(SlotValue(tok, value, method, alt))
+    return out
+
+
+def read_requests(text: str, stream: TokenStream, report: Report, read: TableRead, grid: bool = False) -> None:
     read.layouts.update(stream.layouts)
     rows = group_rows(stream.tokens)
     aligned = align_rows(rows, REQUEST_MATCHER, len(T.REQUEST_ROWS), REQUEST_WIDTH)
@@ -211,11 +271,12 @@ def read_requests(stream: TokenStream, report: Report, read: TableRead, grid: bo
         return
     read.found["requests"] = True
     slots_by_row: dict[str, list[SlotValue]] = {}
-    ambiguous: dict[str, list[list[int]]] = {}
+    decoded: dict[str, RowDecode] = {}
     matches: dict[str, LabelMatch | None] = {}
     columns = header_columns(stream.tokens, T.REQUEST_COLUMN_LABELS, T.REQUEST_COLUMNS)
     for index, (row, match) in sorted(aligned.items()):
         key = T.REQUEST_ROWS[index].key
+        matches[key] = match
         # Markup grids place every value under its header; text tables only when blank cells
         # leave the count short (ragged text tables shift whole rows, so counts come first there).
         by_column = (
@@ -225,18 +286,21 @@ def read_requests(stream: TokenStream, report: Report, read: TableRead, grid: bo
         )
         if by_column is not None:
             slots_by_row[key] = by_column
-            matches[key] = match
             continue
-        slots, candidates = assign_slots(row, REQUEST_WIDTH, _request_row_ok, _request_prefix_ok)
-        slots_by_row[key] = slots
-        matches[key] = match
-        if len(candidates) > 1:
-            ambiguous[key] = candidates
-    if ambiguous:
-        _resolve_request_runs(slots_by_row, ambiguous)
+        if row.runs:
+            d = decode_row(pieces_of(row.values), REQUEST_WIDTH, _request_row_ok, _request_prefix_ok)
+            if d is not None:
+                decoded[key] = d
+                continue
+        slots_by_row[key] = assign_slots(row, REQUEST_WIDTH)
+    fixed = {k: [s.value for s in v] for k, v in slots_by_row.items()}
+    choose_rows(decoded, fixed, _requests_broken)
+    for key, d in decoded.items():
+        slots_by_row[key] = decoded_slots(d, text)
     for key, slots in slots_by_row.items():
+        merged = key in decoded and decoded[key].best.merges > 0
         for column, slot in zip(T.REQUEST_COLUMNS, slots):
-            _set(report, read, f"requests.{key}.{column}", slot, matches[key])
+            _set(report, read, f"requests.{key}.{column}", slot, matches[key], sep_merged=merged)
     uses_single_row = "other_processing" in slots_by_row
     uses_2021_rows = any(k in slots_by_row for k in ("other_overdue_correction", "other_overdue_fee"))
     read.single_other_row = uses_single_row and not uses_2021_rows
@@ -260,35 +324,27 @@ def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead
     return False
 
 
-def _resolve_request_runs(slots_by_row: dict[str, list[SlotValue]], ambiguous: dict[str, list[list[int]]]) -> None:
-    """Flattened digits: choose the cuts of all ambiguous rows that satisfy the column identities."""
-    fixed = {k: [s.value for s in v] for k, v in slots_by_row.items() if k not in ambiguous}
-    outcome_keys = [r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total",
-                                                                       "carried_forward")]
+_OUTCOME_KEYS = tuple(r.key for r in T.REQUEST_ROWS
+                      if r.key not in ("new_received", "carried_over", "total", "carried_forward"))
 
-    def broken(table: dict[str, list[int | float | None]]) -> int:
-        """Identities the assignment breaks, per column (called for every combination: kept lean)."""
-        outcomes = [row for row in (table.get(k) for k in outcome_keys) if row]
-        total, new, carried, forward = (table.get(k) or None for k in
-                                        ("total", "new_received", "carried_over", "carried_forward"))
-        count = 0
-        for c in range(REQUEST_WIDTH):
-            tot = total[c] if total else None
-            if tot is not None:
-                parts = [row[c] for row in outcomes]
-                if None not in parts and sum(parts) != tot:  # type: ignore[arg-type]
-                    count += 1
-            if new and carried and forward and tot is not None:
-                a, b, d = new[c], carried[c], forward[c]
-                if a is not None and b is not None and d is not None and a + b != tot + d:
-                    count += 1
-        return count
 
-    chosen = choose_joint(ambiguous, fixed, broken)
-    for key, candidates in ambiguous.items():
-        pick = chosen[key] if chosen else max(candidates, key=run_prior)
-        for slot, value in zip(slots_by_row[key], pick):
-            slot.value = value
+def _requests_broken(table: dict[str, list[Value]]) -> int:
+    """表三 column identities an assignment breaks (called for every combination: kept lean)."""
+    outcomes = [row for row in (table.get(k) for k in _OUTCOME_KEYS) if row]
+    total, new, carried, forward = (table.get(k) or None for k in
+                                    ("total", "new_received", "carried_over", "carried_forward"))
+    count = 0
+    for c in range(REQUEST_WIDTH):
+        tot = total[c] if total else None
+        if tot is not None:
+            parts = [row[c] or 0 for row in outcomes]
+            if sum(parts) != tot:
+                count += 1
+        if new and carried and forward and tot is not None:
+            a, b, d = new[c] or 0, carried[c] or 0, forward[c] or 0
+            if a + b != tot + d:
+                count += 1
+    return count
 
 
 def read_appeals(text: str, region: tuple[int, int], report: Report, read: TableRead, grid: bool = False,
@@ -309,19 +365,22 @@ def read_appeals(text: str, region: tuple[int, int], report: Report, read: Table
             break
         data.append(tok)
     row = RowObservation(values=data)
-    slots, candidates = assign_slots(row, APPEAL_WIDTH, _appeal_runs_ok, _appeal_groups_so_far_ok)
-    if grid and data and len(data) <= APPEAL_WIDTH and data[0].line == data[-1].line and not row.runs:
-        # A markup grid prints the data row cell by cell; missing cells at its end are blank ones.
-        for slot in slots:
-            slot.method = "grid"
-    if len(candidates) > 1:
-        best = max(candidates, key=run_prior)
-        for slot, value in zip(slots, best):
-            slot.value = value
+    merged = False
+    if row.runs and (d := decode_row(pieces_of(data), APPEAL_WIDTH, _appeal_runs_ok, _appeal_groups_so_far_ok)):
+        choose_rows({"appeals": d}, {}, None)
+        slots = decoded_slots(d, text)
+        merged = d.best.merges > 0
+    else:
+        slots = assign_slots(row, APPEAL_WIDTH)
+        if grid and data and len(data) <= APPEAL_WIDTH and data[0].line == data[-1].line:
+            # A markup grid prints the data row cell by cell; missing cells at its end are blank ones.
+            for slot in slots:
+                slot.method = "grid"
     read.found["appeals"] = True
     for g, group in enumerate(T.APPEAL_GROUPS):
         for c, column in enumerate(T.APPEAL_COLUMNS):
-            _set(report, read, f"appeals.{group}.{column}", slots[g * len(T.APPEAL_COLUMNS) + c], None, "order")
+            _set(report, read, f"appeals.{group}.{column}", slots[g * len(T.APPEAL_COLUMNS) + c], None, "order",
+                 sep_merged=merged)
 
 
 def _appeal_groups_so_far_ok(values: list[int], digits_left: int) -> bool:
@@ -355,7 +414,7 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
     read.format_version = "2019" if is_2019 else ("2021" if any(m in segment for m in T.MARKERS_2021) else "unknown")
     rows = group_rows(stream.tokens)
     if is_2019:
-        _read_proactive_2019(rows, report, read)
+        _read_proactive_2019(text, rows, report, read)
         return
     seen: set[int] = set()
     for row in rows:
@@ -363,12 +422,7 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
         if match is None or match.index in seen or not row.values:
             continue
         spec = T.PROACTIVE_ROWS_2021[match.index]
-        width = len(spec.paths)
-        slots, candidates = assign_slots(row, width, None)
-        if len(candidates) > 1:
-            best = _proactive_prior(candidates)
-            for slot, value in zip(slots, best):
-                slot.value = value
+        slots = _row_slots(text, row, len(spec.paths), _proactive_plausible if len(spec.paths) == 3 else None)
         seen.add(match.index)
         for path, slot in zip(spec.paths, slots):
             _set(report, read, f"proactive.{path}", slot, match)
@@ -376,20 +430,28 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
         read.found["proactive"] = True
 
 
-def _proactive_prior(candidates: list[list[int]]) -> list[int]:
+def _proactive_plausible(values: list[int]) -> bool:
     """Flattened 表二 counts: 现行有效件数 is normally the largest of the three."""
-    plausible = [c for c in candidates if len(c) != 3 or c[2] >= max(c[0], c[1])]
-    return max(plausible or candidates, key=run_prior)
+    return values[2] >= max(values[0], values[1])
 
 
-def _read_proactive_2019(rows: list[RowObservation], report: Report, read: TableRead) -> None:
+def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | None = None,
+               signed: bool = False) -> list[SlotValue]:
+    """A row's slots: decoded when its digits ran together, else by count or position."""
+    if row.runs and (d := decode_row(pieces_of(row.values, signed), width, check)):
+        choose_rows({"row": d}, {}, None)
+        return decoded_slots(d, text)
+    return assign_slots(row, width)
+
+
+def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, read: TableRead) -> None:
     seen: set[int] = set()
     for row in rows:
         match = PROACTIVE_2019_MATCHER.match_parts(row.label_texts[-1:]) if row.labels else None
         if match is None or match.index in seen or not row.values:
             continue
         label, columns = T.PROACTIVE_ROWS_2019[match.index]
-        slots, _ = assign_slots(row, len(columns), None)
+        slots = _row_slots(text, row, len(columns), signed=any("增" in c for c in columns))
         seen.add(match.index)
         report.proactive_2019[label] = {
             column: Cell(slot.value, 0.0, (slot.token.start, slot.token.end) if slot.token else None,
@@ -461,7 +523,7 @@ def read_tables(text: str, report: Report, grid: bool = False) -> TableRead:
     else:
         read.warnings.append("表二 (主动公开政府信息情况) not found")
     if requests_stream is not None:
-        read_requests(requests_stream, report, read, grid)
+        read_requests(text, requests_stream, report, read, grid)
     else:
         read.warnings.append("表三 (收到和处理政府信息公开申请情况) not found")
     if regions.t4:

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gongkai.inference.tables.numbers import ParsedNumber, parse_number
+from gongkai.inference.tables.numbers import BLANK_MARKS, ParsedNumber, parse_number
 
 TokenKind = Literal["label", "number", "empty", "run"]
 
@@ -46,9 +46,16 @@ _NUMBER_AREA_RE = re.compile(
 # "2.其他…" / "3、要求…": a digit that numbers the label after it, not a value.
 _LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][ \u3000]*(?:[\u4e00-\u9fff“\"]|$)")
 _PROSE_MARKS = ("。", "；", "！", "？")
+# A sign printed between two values ("5减12", "3-1") belongs to the second one.
+_SIGNS = frozenset({"减", "增", "-", "+", "－", "＋", "−"})
 _ANY_DIGIT_RE = re.compile(r"\d")
 # Where a long flattened line may be cut: after a sentence, or at a paragraph indent.
 _SENTENCE_END_RE = re.compile(r"[。；！？]|\u3000{2,}")
+# A section or clause heading after a value ("…4166.2146(二)主动公开…") starts a new cell too,
+# so that a table running straight into prose does not turn its last row into prose.
+_HEADING_AFTER_VALUE_RE = re.compile(
+    r"(?<=[0-9０-９])\s*(?=[（(][一二三四五六七八九十]{1,2}[）)]|[一二三四五六七八九十]、)"
+)
 
 
 @dataclass(slots=True)
@@ -135,7 +142,8 @@ def _split_cells(line: str, style: str) -> list[tuple[int, int]]:
     if len(line) > LONG_LINE_CHARS:
         # A whole flattened document on one line: cut it into sentences and paragraphs so that
         # prose stays prose and the tables between them are read.
-        cuts = [m.end() for m in _SENTENCE_END_RE.finditer(line)]
+        cuts = sorted({m.end() for m in _SENTENCE_END_RE.finditer(line)}
+                      | {m.end() for m in _HEADING_AFTER_VALUE_RE.finditer(line)})
         edges = [0, *[c for c in cuts if 0 < c < len(line)], len(line)]
         return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
     return [(0, len(line))]
@@ -185,16 +193,34 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
             area = area[:-1]
             if not area.strip():
                 continue
-        if a > pos and raw[pos:a].strip():
-            tokens.append(Token("label", raw[pos:a].strip(), start + pos, start + a, 0, line=line_no))
+        between = raw[pos:a].strip()
+        marks = between.split()
+        if marks and all(m in BLANK_MARKS for m in marks) and tokens and tokens[-1].kind in ("number", "run", "empty"):
+            # "3—5", "0 / 0": blank cells printed as marks between values (flattened rows).
+            for m in re.finditer(r"\S+", raw[pos:a]):
+                tokens.append(Token("empty", m.group(), start + pos + m.start(), start + pos + m.end(), 0,
+                                    parse_number(m.group()), line=line_no))
+        elif between in _SIGNS and tokens and tokens[-1].kind in ("number", "run", "empty"):
+            # "5减12": a signed change (2019 表二 本年增/减) glued between two values, not a label.
+            a -= len(raw[pos:a]) - len(raw[pos:a].rstrip()) + len(between)
+            area = raw[a:b]
+        elif a > pos and between:
+            tokens.append(Token("label", between, start + pos, start + a, 0, line=line_no))
         parts = [(p.start(), p.group()) for p in re.finditer(r"\S+", area)]
-        if len(parts) > 1 and any(len(p) > 1 and p[0] in "0０" and "." not in p for _, p in parts):
-            # "20 0 00 0 121": stray spaces inside digits that ran together; keep it one run.
-            parts = [(parts[0][0], area.strip())]
+        if len(parts) > 1:
+            # "5800000 58", "20 0 0 0 02": a scraper's spacing is not the cells' boundaries;
+            # one run, its separators kept, for the decoder to cut (gongkai.inference.tables.decode).
+            s = start + a + parts[0][0]
+            run = area.strip()
+            tokens.append(Token("run", run, s, s + len(run), 0, parse_number(run), line=line_no))
+            pos = b
+            continue
         for off, part in parts:
             parsed = parse_number(part)
             s = start + a + off
-            if parsed is None:
+            if parsed is None and part[0] in _SIGNS:
+                tokens.append(Token("run", part, s, s + len(part), 0, None, line=line_no))  # "减12"
+            elif parsed is None:
                 tokens.append(Token("label", part, s, s + len(part), 0, line=line_no))
             elif len(parts) == 1 and "." not in part and "," not in part and len(part) > 1:
                 tokens.append(Token("run", part, s, s + len(part), 0, parsed, line=line_no))

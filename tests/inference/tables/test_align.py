@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from gongkai.inference.tables.align import assign_slots, group_rows, split_run
+from gongkai.inference.tables.align import assign_slots, group_rows
 from gongkai.inference.tables.read import REQUEST_MATCHER, align_rows
 from gongkai.inference.tables.template import REQUEST_ROWS
 from gongkai.inference.tables.tokens import tokenize
 
 
-def test_split_run_enumerates_only_cuts_without_leading_zeros() -> None:
-    cuts = split_run("81010010", 7)
-    assert [8, 1, 0, 1, 0, 0, 10] in cuts
-    assert all(len(c) == 7 for c in cuts)
-    assert [8, 1, 0, 1, 0, 0, 10] == split_run("81010010", 7, lambda v: sum(v[:6]) == v[6])[0]
-
-
-def test_split_run_with_arithmetic_is_unique_for_a_typical_row() -> None:
-    assert split_run("3100004", 7, lambda v: sum(v[:6]) == v[6]) == [[3, 1, 0, 0, 0, 0, 4]]
-
-
 def test_assign_slots_positions_blank_cells_in_a_tab_row() -> None:
     row = group_rows(tokenize("表头\n\t\t\t\t\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t\n").tokens)[-1]
-    slots, _ = assign_slots(row, 15)
+    slots = assign_slots(row, 15)
     assert [s.value for s in slots] == [None] * 5 + [0] * 10
 
 
 def test_assign_slots_pads_a_short_row_and_says_so() -> None:
     row = group_rows(tokenize("规章\t1\t2\n").tokens)[0]
-    slots, _ = assign_slots(row, 3)
+    slots = assign_slots(row, 3)
     assert [s.value for s in slots] == [1, 2, None]
     assert slots[2].method == "padded"
 

@@ -1,0 +1,303 @@
+"""Digit runs whose spacing is unreliable → cells, chosen jointly under the template's identities.
+
+Scrapers and archivers print a table row as a stream of digits in which the boundaries between
+cells are not to be trusted: nothing between two cells, one space or several, NBSP, a full-width
+space, a newline — and sometimes a space inside a number or a total set apart ("5800000 58" is
+58 | 0 | 0 | 0 | 0 | 0 | 58). The template fixes how many cells each row has and which sums must
+hold, so a row is decoded by enumerating the ways to cut its digits into that many numbers,
+scoring each by how plainly it reads the printed separators (a separator left uncut costs
+``SEPARATOR_MERGE_COST``) and by a prior for small counts, and keeping the readings whose row
+sum holds. A table's rows are then chosen together (``choose_rows``) so that its column identities
+hold as well, and every cell learns how many values it could have taken among the readings that
+are as good as the chosen one: that is its ambiguity, which the confidence model reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from gongkai.inference.tables.numbers import BLANK_MARKS, FULLWIDTH_DIGITS, OCR_DIGIT_LETTERS, parse_number
+from gongkai.inference.tables.tokens import Token
+
+# Longest number a cell holds (a 表二 fee in 元 can reach 7 digits; counts stay far below).
+MAX_NUMBER_DIGITS = 7
+# Enumeration budget per row: candidates kept and search steps.
+MAX_READINGS = 400
+MAX_SEARCH_STEPS = 40000
+# A printed separator inside a number is rare (OCR or a stray space); leaving one uncut costs this
+# much, against ``SIZE_COST`` per decade of a value. Chosen on the generated scraped family
+# (benchmarks/extract.py, set "scraped"): with 3.0 no cell of the plain readings was lost.
+SEPARATOR_MERGE_COST = 3.0
+SIZE_COST = 0.35
+# Readings whose cost is within this of the chosen one count as equally admissible (ambiguity).
+ADMISSIBLE_MARGIN = 1.0
+# Joint choice: exhaustive below this many combinations, coordinate descent above.
+MAX_JOINT_COMBINATIONS = 4000
+MAX_DESCENT_ROUNDS = 6
+# Flattened rows with fewer digits than cells left their zeros blank: the columns reports fill most.
+SHORT_ROW_PLACEMENTS: tuple[tuple[int, ...], ...] = ((0, -1), (-1,))
+
+_PIECE_RE = re.compile(r"[0-9０-９OolI〇.．,，]+|[^\s0-9０-９]+")
+_SIGN_CHARS = "-−－+＋减增"
+_BLANK_CHARS = frozenset("-—－–─/／\\")
+
+Value = int | float | None
+RowCheck = Callable[[list[int]], bool]
+PrefixCheck = Callable[[list[int], int], bool]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A separator-free stretch of a row's digits (or one blank mark), with where it was printed."""
+
+    text: str  # digits only, or a decimal / thousands number kept whole
+    start: int
+    end: int
+    blank: bool = False
+    whole: bool = False  # a decimal or 1,234: one cell, never cut
+    sign: int = 1
+
+
+@dataclass
+class Reading:
+    """One way to read a row: its values, the source span of each, and what it cost."""
+
+    values: list[Value]
+    spans: list[tuple[int, int] | None]
+    cost: float
+    merges: int = 0
+    row_ok: bool = True
+
+
+@dataclass
+class RowDecode:
+    """All admissible readings of one row, best first; the chosen one is ``readings[chosen]``."""
+
+    readings: list[Reading]
+    complete: bool = True  # the enumeration saw every cut (it stops at a budget)
+    short: bool = False  # fewer digits than cells: blanks were placed by the prior
+    chosen: int = 0
+    # Per cell: how many distinct values the admissible readings give it (1: certain).
+    alternatives: list[int] = field(default_factory=list)
+
+    @property
+    def best(self) -> Reading:
+        return self.readings[self.chosen]
+
+
+def pieces_of(tokens: Sequence[Token], signed: bool = False) -> list[Piece]:
+    """The row's printed values cut at every separator; blank marks become blank pieces.
+
+    ``signed``: the row prints signed changes (2019 表二 本年增/减: "-1", "减12"), so a sign
+    glued to a number is its sign rather than a blank mark before it.
+    """
+    chunks: list[tuple[str, int]] = []
+    for tok in tokens:
+        if tok.kind == "empty" and not tok.text.strip():
+            chunks.append(("", tok.start))
+            continue
+        chunks.extend((m.group(), tok.start + m.start()) for m in _PIECE_RE.finditer(tok.text))
+    out: list[Piece] = []
+    sign = 1
+    for n, (chunk, s) in enumerate(chunks):
+        nxt = chunks[n + 1] if n + 1 < len(chunks) else None
+        glued = nxt is not None and nxt[1] == s + len(chunk) and nxt[0][:1].isdigit()
+        if chunk in _SIGN_CHARS and glued and (signed or chunk in "减增"):
+            sign = -1 if chunk in "-−－减" else 1  # read with the number it is glued to
+            continue
+        if not chunk or chunk in BLANK_MARKS or set(chunk) <= _BLANK_CHARS:
+            out.append(Piece("", s, s + len(chunk), blank=True))
+            sign = 1
+            continue
+        parsed = parse_number(chunk)
+        if parsed is None or parsed.value is None:
+            sign = 1
+            continue
+        digits = chunk.translate(FULLWIDTH_DIGITS)
+        if "." in digits or "," in digits:
+            out.append(Piece(str(parsed.value), s, s + len(chunk), whole=True, sign=sign))
+        else:
+            out.append(Piece(digits.translate(OCR_DIGIT_LETTERS), s, s + len(chunk), sign=sign))
+        sign = 1
+    return out
+
+
+def _size_cost(value: Value) -> float:
+    return SIZE_COST * math.log10(1 + abs(value)) if value else 0.0
+
+
+def enumerate_readings(
+    pieces: Sequence[Piece], width: int, check: RowCheck | None = None, prefix_ok: PrefixCheck | None = None,
+) -> tuple[list[Reading], bool]:
+    """Every way to read ``pieces`` as ``width`` cells, cheapest first, and whether the search was complete.
+
+    A cell is a stretch of digits inside one piece, or the digits of several adjacent pieces read
+    as one number (each separator left uncut costs ``SEPARATOR_MERGE_COST``), or a blank piece.
+    Numbers other than 0 have no leading zero. ``check`` filters finished rows, ``prefix_ok``
+    prunes partial ones (a 表四 group that does not add up); both see blanks as 0.
+    """
+    digits_after = [0] * (len(pieces) + 1)
+    for i in range(len(pieces) - 1, -1, -1):
+        p = pieces[i]
+        digits_after[i] = digits_after[i + 1] + (1 if p.blank or p.whole else len(p.text))
+    out: list[Reading] = []
+    values: list[Value] = []
+    spans: list[tuple[int, int] | None] = []
+    steps = 0
+    complete = True
+
+    def walk(i: int, pos: int, merges: int) -> None:
+        nonlocal steps, complete
+        steps += 1
+        if steps > MAX_SEARCH_STEPS or len(out) >= MAX_READINGS:
+            complete = False
+            return
+        left = width - len(values)
+        if i == len(pieces):
+            if left == 0:
+                ints = [v or 0 for v in values]  # type: ignore[misc]
+                if check is None or check(ints):  # type: ignore[arg-type]
+                    cost = merges * SEPARATOR_MERGE_COST + sum(_size_cost(v) for v in values)
+                    out.append(Reading(list(values), list(spans), cost, merges))
+            return
+        remaining = digits_after[i] - pos
+        if left <= 0 or remaining < left or remaining > left * MAX_NUMBER_DIGITS:
+            return
+        piece = pieces[i]
+        if piece.blank or piece.whole:
+            values.append(None if piece.blank else piece.sign * float(piece.text) if "." in piece.text
+                          else piece.sign * int(piece.text))
+            spans.append((piece.start, piece.end))
+            if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1):  # type: ignore[misc]
+                walk(i + 1, 0, merges)
+            values.pop()
+            spans.pop()
+            return
+        # Grow one number from (i, pos), possibly across separators into later pieces.
+        digits = ""
+        j, k, crossed = i, pos, 0
+        start = piece.start + pos
+        while j < len(pieces) and not pieces[j].blank and not pieces[j].whole:
+            text = pieces[j].text
+            while k < len(text):
+                digits += text[k]
+                k += 1
+                if len(digits) > MAX_NUMBER_DIGITS or (len(digits) > 1 and digits[0] == "0"):
+                    return
+                values.append(pieces[i].sign * int(digits))
+                spans.append((start, pieces[j].start + k))
+                next_i, next_pos = (j + 1, 0) if k == len(text) else (j, k)
+                if prefix_ok is None or prefix_ok([v or 0 for v in values],  # type: ignore[misc]
+                                                  digits_after[next_i] - next_pos):
+                    walk(next_i, next_pos, merges + crossed)
+                values.pop()
+                spans.pop()
+            j, k = j + 1, 0
+            crossed += 1
+
+    walk(0, 0, 0)
+    out.sort(key=lambda r: r.cost)
+    return out, complete
+
+
+def decode_row(
+    pieces: Sequence[Piece], width: int, check: RowCheck | None = None, prefix_ok: PrefixCheck | None = None,
+) -> RowDecode | None:
+    """The admissible readings of one row: those whose sum holds, else (flagged) any reading at all."""
+    if not pieces:
+        return None
+    readings, complete = enumerate_readings(pieces, width, check, prefix_ok)
+    if readings:
+        return RowDecode(readings, complete)
+    if check is not None:
+        readings, complete = enumerate_readings(pieces, width, None, None)
+        for r in readings:
+            r.row_ok = False
+        if readings:
+            return RowDecode(readings, complete)
+    short = _short_readings(pieces, width, check)
+    return RowDecode(short, True, short=True) if short else None
+
+
+def _short_readings(pieces: Sequence[Piece], width: int, check: RowCheck | None) -> list[Reading]:
+    """Fewer digits than cells: the zeros were left blank; try the columns reports fill most."""
+    digit_pieces = [p for p in pieces if not p.blank]
+    if not digit_pieces:
+        return []
+    for placement in SHORT_ROW_PLACEMENTS:
+        found = enumerate_readings(digit_pieces, len(placement))[0]
+        out: list[Reading] = []
+        for r in found:
+            values: list[Value] = [None] * width
+            spans: list[tuple[int, int] | None] = [None] * width
+            for column, value, span in zip(placement, r.values, r.spans):
+                values[column] = value
+                spans[column] = span
+            r2 = Reading(values, spans, r.cost, r.merges)
+            r2.row_ok = check is None or check([v or 0 for v in values])  # type: ignore[misc]
+            out.append(r2)
+        good = [r for r in out if r.row_ok]
+        if good:
+            return good
+    return []
+
+
+# ---------------------------------------------------------------- the table, jointly
+TableCheck = Callable[[dict[str, list[Value]]], int]
+
+
+def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], broken: TableCheck | None) -> int:
+    """Pick one reading per decoded row so that the table's identities break least, then cheapest.
+
+    ``broken`` counts the identities a whole table breaks (rows in ``fixed`` were printed
+    unambiguously). Sets each row's ``chosen`` and ``alternatives``; returns the broken count.
+    """
+    keys = [k for k, d in decoded.items() if d.readings]
+    if broken is None or not keys:
+        for d in decoded.values():
+            _set_alternatives(d, [r for r in d.readings if r.cost <= d.readings[0].cost + ADMISSIBLE_MARGIN])
+        return 0
+
+    def score(choice: dict[str, int]) -> tuple[int, float]:
+        table = dict(fixed)
+        table.update({k: decoded[k].readings[i].values for k, i in choice.items()})
+        return broken(table), sum(decoded[k].readings[i].cost for k, i in choice.items())
+
+    sizes = [len(decoded[k].readings) for k in keys]
+    if math.prod(sizes) <= MAX_JOINT_COMBINATIONS:
+        best = min((dict(zip(keys, combo)) for combo in itertools.product(*(range(s) for s in sizes))), key=score)
+    else:
+        best = {k: 0 for k in keys}
+        current = score(best)
+        for _ in range(MAX_DESCENT_ROUNDS):
+            changed = False
+            for k in keys:
+                for i in range(len(decoded[k].readings)):
+                    trial = {**best, k: i}
+                    s = score(trial)
+                    if s < current:
+                        best, current, changed = trial, s, True
+            if not changed:
+                break
+    final = score(best)
+    for k in keys:
+        d = decoded[k]
+        d.chosen = best[k]
+        admissible = []
+        for i, r in enumerate(d.readings):
+            s = score({**best, k: i})
+            if s[0] == final[0] and r.row_ok == d.best.row_ok and r.cost <= d.best.cost + ADMISSIBLE_MARGIN:
+                admissible.append(r)
+        _set_alternatives(d, admissible or [d.best])
+    return final[0]
+
+
+def _set_alternatives(d: RowDecode, admissible: Sequence[Reading]) -> None:
+    width = len(d.best.values)
+    d.alternatives = [len({r.values[c] for r in admissible}) for c in range(width)]
+    if not d.complete:
+        d.alternatives = [max(a, 2) for a in d.alternatives]

@@ -1,0 +1,72 @@
+"""The digit-run decoder: cuts chosen from unreliable spacing under the template's sums."""
+
+from __future__ import annotations
+
+from gongkai.inference.tables.decode import choose_rows, decode_row, enumerate_readings, pieces_of
+from gongkai.inference.tables.tokens import Token, tokenize
+
+
+def _row_sum(values: list[int]) -> bool:
+    return sum(values[:6]) == values[6]
+
+
+def run(text: str) -> list[Token]:
+    return [Token("run", text, 0, len(text))]
+
+
+def test_cuts_have_no_leading_zeros_and_the_row_sum_picks_one() -> None:
+    readings, complete = enumerate_readings(pieces_of(run("81010010")), 7)
+    assert complete and all(len(r.values) == 7 for r in readings)
+    assert all(not (str(v).startswith("0") and v != 0) for r in readings for v in r.values)
+    d = decode_row(pieces_of(run("81010010")), 7, _row_sum)
+    assert d is not None and d.best.values == [8, 1, 0, 1, 0, 0, 10]
+
+
+def test_a_total_set_apart_is_read_with_its_row_not_as_a_seven_digit_number() -> None:
+    d = decode_row(pieces_of(run("5800000 58")), 7, _row_sum)
+    assert d is not None and d.best.values == [58, 0, 0, 0, 0, 0, 58]
+
+
+def test_spaces_that_are_not_cell_boundaries_are_still_cut_correctly() -> None:
+    d = decode_row(pieces_of(run("20 0 0 0 02")), 7, _row_sum)
+    assert d is not None and d.best.values == [2, 0, 0, 0, 0, 0, 2] and d.best.merges == 0
+
+
+def test_a_separator_inside_a_number_costs_and_is_used_only_when_the_sum_needs_it() -> None:
+    plain = decode_row(pieces_of(run("1 2 0 0 0 0 3")), 7, _row_sum)
+    assert plain is not None and plain.best.values == [1, 2, 0, 0, 0, 0, 3] and plain.best.merges == 0
+    merged = decode_row(pieces_of(run("1 2 0 0 0 0 0 12")), 7, _row_sum)
+    assert merged is not None and merged.best.values == [12, 0, 0, 0, 0, 0, 12] and merged.best.merges == 1
+
+
+def test_blank_marks_are_blank_cells_and_signs_belong_to_their_number_only_when_signed() -> None:
+    d = decode_row(pieces_of(run("3—0—3")), 3)  # noqa: RUF001
+    assert d is not None
+    assert pieces_of([Token("run", "5减12", 0, 4)], signed=True)[1].sign == -1
+    assert [p.blank for p in pieces_of([Token("run", "5 - 12", 0, 6)])] == [False, True, False]
+
+
+def test_all_zero_rows_with_irregular_spacing_are_zeros() -> None:
+    for text in ("0 0 0 0 0 00", "00 0 0 0 00", "0000000", "0\xa00\u30000 0  0 00"):
+        d = decode_row(pieces_of(run(text)), 7, _row_sum)
+        assert d is not None and d.best.values == [0] * 7, text
+
+
+def test_the_joint_choice_uses_column_identities_and_reports_remaining_ambiguity() -> None:
+    # "1126" alone may be 1|126, 11|26 or 112|6 (width 2); the other row and a column sum decide.
+    rows = {"a": decode_row(pieces_of(run("1126")), 2), "b": decode_row(pieces_of(run("4 4")), 2)}
+    assert all(rows.values())
+
+    def broken(table: dict[str, list[int | float | None]]) -> int:
+        a, b = table["a"], table["b"]
+        return int((a[0] or 0) + (b[0] or 0) != 15)
+
+    assert choose_rows(rows, {}, broken) == 0  # type: ignore[arg-type]
+    assert rows["a"].best.values == [11, 26]  # type: ignore[union-attr]
+    assert rows["a"].alternatives[0] == 1  # type: ignore[union-attr]
+
+
+def test_tokenizer_keeps_a_spaced_run_whole_for_the_decoder() -> None:
+    tokens = tokenize("本年新收政府信息公开申请数量5800000 58 二、上年结转").tokens
+    assert [t.kind for t in tokens] == ["label", "run", "label"]
+    assert tokens[1].text == "5800000 58"
