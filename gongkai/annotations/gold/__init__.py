@@ -45,3 +45,8 @@ def load_gold(path: Path) -> TableGold:
 def seed_gold() -> list[TableGold]:
     """Gold for every seed report, sorted by file name."""
     return [load_gold(p) for p in sorted((GOLD_DIR / "seeds").glob("*.json"))]
+
+
+def corpus_gold() -> list[TableGold]:
+    """Gold for the real-corpus reports that have it (``corpus/``), sorted by file name."""
+    return [load_gold(p) for p in sorted((GOLD_DIR / "corpus").glob("*.json"))]

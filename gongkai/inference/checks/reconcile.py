@@ -24,6 +24,13 @@ SEVERITIES = ("error", "warning", "info")
 CLAIM_ERROR_CONFIDENCE = 0.9
 # Below this confidence a null cell was not found at all (rather than printed blank).
 FOUND_CONFIDENCE = 1e-6
+# A broken identity or a prose mismatch whose (suspect) cell was read with less confidence than
+# this is more likely our misread than the report's own error: it is a warning, not an error.
+# Clean layouts read at 0.99+ (the seeds and generated reports of tests/inference/checks/test_reconcile.py),
+# doubted OCR cells at 0.3 (OCR_DOUBTFUL_CONFIDENCE) and template-order fallbacks at 0.6
+# (pipeline.ORDER_FALLBACK_CONFIDENCE): 0.9 separates them with room on both sides.
+DOUBTFUL_READ_BELOW = 0.9
+DOUBTFUL_READ_NOTE = "（{cell}识别置信度较低（{confidence:.2f}），可能是读取错误而非报告本身的错误。）"
 
 OUTCOME_ROWS: tuple[str, ...] = tuple(
     r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total", "carried_forward")
@@ -228,13 +235,38 @@ def arithmetic_findings(report: Report) -> list[Finding]:
             "rule": ident.rule.id, "severity": severity, "message": message, "cells": paths,
             "expected": b.expected, "observed": b.observed, "spans": _spans(report, paths),
         }
-        if suspect and suspect[0] in paths:
-            cell = report.cell(suspect[0])
-            finding["suspect"] = suspect[0]
-            finding["message"] += (f"最可能出错的单元格是{cell_name(suspect[0])}"
+        named = suspect[0] if suspect and suspect[0] in paths else None
+        if named:
+            cell = report.cell(named)
+            finding["suspect"] = named
+            finding["message"] += (f"最可能出错的单元格是{cell_name(named)}"
                                    f"（印为{cell.raw or _fmt(cell.value)}，按其他数字应为{_fmt(suspect[1])}）。")
+        _doubt_the_read(report, finding, [named] if named else paths)
         findings.append(finding)
     return findings
+
+
+def doubtful_cell(report: Report, paths: Iterable[str]) -> tuple[str, float] | None:
+    """The least surely read of ``paths`` when it is below ``DOUBTFUL_READ_BELOW``, else None.
+
+    Cells never found (confidence ~0) are left out: they are not in the arithmetic at all.
+    """
+    read = [(p, report.cell(p).confidence) for p in paths if _is_cell(report, p)]
+    read = [(p, c) for p, c in read if c > FOUND_CONFIDENCE]
+    if not read:
+        return None
+    path, confidence = min(read, key=lambda pc: pc[1])
+    return (path, confidence) if confidence < DOUBTFUL_READ_BELOW else None
+
+
+def _doubt_the_read(report: Report, finding: Finding, paths: Sequence[str]) -> None:
+    """A finding on a doubtful read is a warning that says the cell may have been misread."""
+    doubt = doubtful_cell(report, paths)
+    if doubt is None:
+        return
+    if finding["severity"] == "error":
+        finding["severity"] = "warning"
+    finding["message"] += DOUBTFUL_READ_NOTE.format(cell=cell_name(doubt[0]), confidence=doubt[1])
 
 
 def cell_name(path: str) -> str:
@@ -273,19 +305,24 @@ def missing_findings(report: Report) -> list[Finding]:
 
 
 # ---------------------------------------------------------------- prose claims
-def claim_value(report: Report, target: str) -> float | None:
-    """The table's number for a claim target, including the two sums prose often states."""
-    sums = {
-        "requests.received.total": ("requests.new_received.total", "requests.carried_over.total"),
-        "appeals.litigation.total": ("appeals.litigation_direct.total", "appeals.litigation_after_review.total"),
-    }
+CLAIM_SUMS: dict[str, tuple[str, ...]] = {
+    "requests.received.total": ("requests.new_received.total", "requests.carried_over.total"),
+    "appeals.litigation.total": ("appeals.litigation_direct.total", "appeals.litigation_after_review.total"),
+}
+
+
+def claim_cells(target: str) -> tuple[str, ...]:
+    """The table cells a claim target stands for (a sum target stands for two)."""
     if target.startswith("appeals.litigation.") and target != "appeals.litigation.total":
         column = target.rsplit(".", 1)[1]
-        paths: tuple[str, ...] = (f"appeals.litigation_direct.{column}", f"appeals.litigation_after_review.{column}")
-    else:
-        paths = sums.get(target, (target,))
+        return (f"appeals.litigation_direct.{column}", f"appeals.litigation_after_review.{column}")
+    return CLAIM_SUMS.get(target, (target,))
+
+
+def claim_value(report: Report, target: str) -> float | None:
+    """The table's number for a claim target, including the two sums prose often states."""
     values = []
-    for p in paths:
+    for p in claim_cells(target):
         try:
             values.append(_number(report.cell(p)))
         except KeyError:
@@ -304,13 +341,16 @@ def claim_findings(report: Report) -> list[Finding]:
         sure = claim.get("confidence", 0.0) >= CLAIM_ERROR_CONFIDENCE and len(targets) == 1
         main_value = known.get(claim["target"], next(iter(known.values())))
         cells = [claim["target"]] if claim["target"] in values and "." in claim["target"] else []
-        findings.append({
+        finding: Finding = {
             "rule": "claim.mismatch", "severity": "error" if sure else "warning",
             "message": (f"正文称“{claim['text']}”（{_fmt(claim['quantity'])}），"
                         f"但表格中对应数字为{_fmt(main_value)}。"),
             "cells": cells, "expected": claim["quantity"], "observed": main_value,
             "spans": [list(claim["span"]), *_spans(report, [c for c in cells if _is_cell(report, c)])],
-        })
+        }
+        compared = claim["target"] if claim["target"] in known else next(iter(known))
+        _doubt_the_read(report, finding, claim_cells(compared))
+        findings.append(finding)
     return findings
 
 

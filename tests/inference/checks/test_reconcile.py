@@ -9,7 +9,16 @@ import pytest
 
 import gongkai
 from gongkai.cli import main
-from gongkai.inference.checks.reconcile import RULES, carry_over_findings, normalize_agency
+from gongkai.inference.checks.reconcile import (
+    DOUBTFUL_READ_BELOW,
+    RULES,
+    arithmetic_findings,
+    carry_over_findings,
+    claim_findings,
+    claim_value,
+    normalize_agency,
+    reconcile,
+)
 from gongkai.inference.tables import template as T
 from gongkai.report import Report
 from gongkai.training.synth import LAYOUTS, random_values, render
@@ -211,3 +220,96 @@ def test_every_injected_prose_disagreement_is_reported(layout: str) -> None:
         injected += 1
         reported += any(f["rule"] == "claim.mismatch" for f in gongkai.extract(text).findings)
     assert injected >= 4 and reported == injected
+
+
+# ---------------------------------------------------------------- doubtful reads
+CONFIDENT = 0.99
+DOUBTFUL = 0.42
+
+
+def built_report(values: dict, confidence: float = CONFIDENT) -> Report:  # type: ignore[type-arg]
+    """A report as the reader would leave it (values and confidences), without reading any text."""
+    report = Report(format_version="2021")
+    for path, cell in report.table_cells():
+        cell.value = values.get(path)
+        cell.confidence = confidence
+    return report
+
+
+def test_built_consistent_report_has_no_error() -> None:
+    report = built_report(consistent(4))
+    assert [f for f in reconcile(report) if f["severity"] == "error"] == []
+
+
+def test_confident_suspect_keeps_the_error() -> None:
+    values = consistent(4)
+    values["requests.granted.commercial"] = (values["requests.granted.commercial"] or 0) + 3
+    findings = arithmetic_findings(built_report(values))
+    assert {f["rule"] for f in findings} == {"requests.row_sum", "requests.outcome_sum"}
+    assert all(f["severity"] == "error" and f["suspect"] == "requests.granted.commercial" for f in findings)
+    assert not any("识别置信度较低" in f["message"] for f in findings)
+
+
+def test_doubtful_suspect_turns_the_error_into_a_warning_that_says_so() -> None:
+    values = consistent(4)
+    values["requests.granted.commercial"] = (values["requests.granted.commercial"] or 0) + 3
+    report = built_report(values)
+    report.cell("requests.granted.commercial").confidence = DOUBTFUL
+    findings = arithmetic_findings(report)
+    assert {f["rule"] for f in findings} == {"requests.row_sum", "requests.outcome_sum"}
+    for f in findings:
+        assert f["severity"] == "warning"
+        assert f["suspect"] == "requests.granted.commercial"
+        assert f"识别置信度较低（{DOUBTFUL:.2f}）" in f["message"] and "可能是读取错误" in f["message"]
+        assert "商业企业" in f["message"].rsplit("最可能出错", 1)[1]
+
+
+def test_only_the_suspect_cell_decides_when_there_is_one() -> None:
+    values = consistent(4)
+    values["requests.granted.commercial"] = (values["requests.granted.commercial"] or 0) + 3
+    report = built_report(values)
+    report.cell("requests.granted.total").confidence = DOUBTFUL  # in the row, but not the suspect
+    assert all(f["severity"] == "error" for f in arithmetic_findings(report))
+
+
+def test_without_a_suspect_any_doubtful_cell_of_the_identity_makes_a_warning() -> None:
+    values = consistent(4)
+    values["appeals.review.pending"] = (values["appeals.review.pending"] or 0) + 1
+    report = built_report(values)
+    (finding,) = arithmetic_findings(report)
+    assert (finding["rule"], finding["severity"], finding.get("suspect")) == ("appeals.sum", "error", None)
+    report.cell("appeals.litigation_direct.upheld").confidence = DOUBTFUL  # another identity: no effect
+    assert arithmetic_findings(report)[0]["severity"] == "error"
+    report.cell("appeals.review.upheld").confidence = DOUBTFUL
+    (finding,) = arithmetic_findings(report)
+    assert finding["severity"] == "warning"
+    assert "行政复议" in finding["message"] and "结果维持" in finding["message"] and "0.42" in finding["message"]
+
+
+def test_the_threshold_itself_is_not_doubtful() -> None:
+    values = consistent(4)
+    values["requests.granted.commercial"] = (values["requests.granted.commercial"] or 0) + 3
+    report = built_report(values)
+    report.cell("requests.granted.commercial").confidence = DOUBTFUL_READ_BELOW
+    assert all(f["severity"] == "error" for f in arithmetic_findings(report))
+
+
+def _review_claim(report: Report, quantity: int, target: str = "appeals.review.total") -> None:
+    report.claims = [{"text": "被申请行政复议5起", "span": [0, 9], "quantity": quantity, "target": target,
+                      "confidence": 0.95}]
+
+
+@pytest.mark.parametrize(
+    ("target", "doubted"),
+    [("appeals.review.total", "appeals.review.total"),
+     ("appeals.litigation.total", "appeals.litigation_after_review.total")],
+)
+def test_claim_mismatch_on_a_doubtful_cell_is_a_warning_that_says_so(target: str, doubted: str) -> None:
+    report = built_report(consistent(4))
+    _review_claim(report, int(claim_value(report, target) or 0) + 5, target)
+    (finding,) = claim_findings(report)
+    assert finding["severity"] == "error" and "识别置信度较低" not in finding["message"]
+    report.cell(doubted).confidence = DOUBTFUL
+    (finding,) = claim_findings(report)
+    assert finding["rule"] == "claim.mismatch" and finding["severity"] == "warning"
+    assert "识别置信度较低（0.42）" in finding["message"] and "可能是读取错误" in finding["message"]
