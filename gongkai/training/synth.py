@@ -37,6 +37,29 @@ it in one of ``LAYOUTS``:
 ``docx``
     A Word document built with python-docx (a dev/test dependency only) with merged cells.
 
+The scraped family (``SCRAPED_LAYOUTS``, kept out of ``LAYOUTS`` so the sets that benchmarks,
+calibration and round-trip tests draw from stay the same; ``ALL_LAYOUTS`` holds every layout)
+is a generator of variants rather than one style. Each report draws its own variant and records
+what it drew in ``SynthReport.traits`` (names in ``LAYOUT_TRAITS``, rates in
+``SCRAPED_TRAIT_RATES`` / ``SHREDDED_TRAIT_RATES``); a trait is recorded only when the text
+shows it. Both record ``after_tables_sentence``, the first sentence of 五、存在的主要问题… as
+printed, so a reader can be checked for not swallowing the narrative after the tables.
+
+``scraped``
+    r043–r045 style web-archiver text export: an optional 标题/发布时间/… header block and
+    正文 marker, the body on one line (paragraphs joined by nothing or \u3000\u3000) or on
+    lines; table cells separated by nothing, spaces, NBSP, full-width spaces, tabs or newlines
+    (per report, per row, per boundary), the 总计 sometimes set apart (``5800000 58``),
+    row labels shortened or lost, sub-row numbering glued to the previous digit
+    (``0000002.其他…``), blanks as nothing or a mark, 2019 本年增/减 spelt ``-1``/``+3``/
+    ``减12``/``增3``, an extra fee table after 表四, a cover letter, and 五、… glued to the
+    last table digit. Ambiguous by nature, like ``flattened``; the gold holds the true values.
+``markdown_shredded``
+    r005 style PDF-to-Markdown conversion: each table cut into small pipe tables, 表三 row
+    labels detached from their values (printed before or after them, maybe wrapped), header
+    rows repeated, lost or printed as text, empty rows, page-number lines between fragments.
+    Values stay in template order.
+
 OCR-like noise (``add_ocr_noise``) swaps look-alike characters in labels and respells numbers
 without changing their value. ``generate`` ties it together deterministically for a seed.
 """
@@ -52,7 +75,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from gongkai.inference.tables.template import (
     APPEAL_COLUMN_LABELS,
@@ -77,10 +100,17 @@ LAYOUTS: tuple[str, ...] = (
     "tab_cells", "tsv", "markdown", "blank_lines", "space_aligned", "flattened", "html", "docx",
 )
 TEXT_LAYOUTS: tuple[str, ...] = LAYOUTS[:6]
+# The scraped family is kept out of LAYOUTS: appending to LAYOUTS would change which layout
+# ``generate(layouts=LAYOUTS)`` picks per index (benchmarks, calibration and round-trip tests
+# rely on those sets), and the table reader does not read these layouts yet.
+SCRAPED_LAYOUTS: tuple[str, ...] = ("scraped", "markdown_shredded")
+ALL_LAYOUTS: tuple[str, ...] = LAYOUTS + SCRAPED_LAYOUTS
+ALL_TEXT_LAYOUTS: tuple[str, ...] = TEXT_LAYOUTS + SCRAPED_LAYOUTS
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPES: dict[str, str] = {
     "tab_cells": "text/plain", "tsv": "text/plain", "markdown": "text/markdown", "blank_lines": "text/plain",
     "space_aligned": "text/plain", "flattened": "text/plain", "html": "text/html", "docx": DOCX_MEDIA_TYPE,
+    "scraped": "text/plain", "markdown_shredded": "text/markdown",
 }
 
 # Every table cell path of the schema, in schema order; ``gold`` maps exactly these.
@@ -294,11 +324,24 @@ class SynthReport:
     noise: float
     # The 2019 表二 as printed: {row label: {column label: value}} (empty for the 2021 template).
     proactive_2019: dict[str, dict[str, int | float | None]] = field(default_factory=dict)
+    # What the scraped-family layouts drew for this report (names from LAYOUT_TRAITS); empty otherwise.
+    traits: tuple[str, ...] = ()
+    # The first sentence of 五、存在的主要问题… as printed (scraped family only), so a test can
+    # check that the narrative after the tables is not swallowed by a table reader.
+    after_tables_sentence: str | None = None
 
     @property
     def source_bytes(self) -> bytes:
         """What a reader would be handed: ``data``, or ``text`` as UTF-8."""
         return self.data if self.data is not None else (self.text or "").encode("utf-8")
+
+
+class Printed(NamedTuple):
+    """A layout's text with what it drew: layouts of the scraped family report their traits."""
+
+    text: str
+    traits: tuple[str, ...]
+    after_tables_sentence: str | None
 
 
 def request_rows(template: str = "2021") -> tuple[TemplateRow, ...]:
@@ -855,7 +898,7 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-LayoutFn = Callable[[ReportSpec, random.Random, float], str | bytes]
+LayoutFn = Callable[[ReportSpec, random.Random, float], str | bytes | Printed]
 
 
 def _text_document(spec: ReportSpec, rng: random.Random, table_fn: Callable[[Grid], str], *,
@@ -1301,10 +1344,635 @@ def _docx(spec: ReportSpec, rng: random.Random, noise: float) -> bytes:
     return _stable_zip(buffer.getvalue())
 
 
+# ================================================================ layouts: the scraped family
+# Trait names each scraped-family report may record (``SynthReport.traits``), as data so tests and
+# benchmarks can slice results by trait. A trait is recorded only when the text really shows it.
+SEPARATOR_TRAITS: tuple[str, ...] = (
+    "sep_none", "sep_space", "sep_multi_space", "sep_nbsp", "sep_fullwidth", "sep_tab", "sep_newline",
+)
+SCRAPED_TRAITS: tuple[str, ...] = SEPARATOR_TRAITS + (
+    "total_apart", "label_short", "label_lost", "numbering_glued", "blank_nothing", "blank_mark", "all_zero",
+    "template_2019", "signed_change", "extra_table", "cover_letter", "archive_header", "one_line",
+    "prose_after_table",
+)
+SHREDDED_TRAITS: tuple[str, ...] = (
+    "label_detached", "label_after_values", "label_wrapped", "header_repeated", "header_lost", "header_as_text",
+    "empty_rows", "page_numbers", "trailing_cell", "caption", "blank_nothing", "all_zero", "template_2019",
+)
+LAYOUT_TRAITS: dict[str, tuple[str, ...]] = {"scraped": SCRAPED_TRAITS, "markdown_shredded": SHREDDED_TRAITS}
+
+# What each separator trait prints between two cells.
+SEPARATORS: dict[str, tuple[str, ...]] = {
+    "sep_none": ("",), "sep_space": (" ",), "sep_multi_space": ("  ", "   ", "    "), "sep_nbsp": ("\xa0",),
+    "sep_fullwidth": ("\u3000",), "sep_tab": ("\t",), "sep_newline": ("\n",),
+}
+# Per-report chance of each drawn trait of the scraped layout (the other traits follow from the
+# numbers: blanks come from ``blank_rate``, all-zero tables from the "empty" number profile,
+# which gives about a third of reports; template_2019 from ``template_mix``).
+SCRAPED_TRAIT_RATES: dict[str, float] = {
+    "archive_header": 0.5,     # the archiver's 标题/发布时间/… block and 正文 marker before the body
+    "one_line": 0.7,           # the whole body on one line (else one line per paragraph / table row)
+    "cover_letter": 0.15,      # the report inside a short cover letter
+    "extra_table": 0.25,       # a fee table after 表四 whose numbers are not in the gold
+    "prose_after_table": 0.5,  # 五、存在的主要问题… glued to the last digit of the tables
+    "label_short": 0.3,        # some row labels shortened (本年新收, 部分公开)
+    "label_lost": 0.15,        # some 表三 sub-row labels lost (values follow the previous values)
+    "numbering_glued": 0.5,    # sub-row numbering glued to the previous row's last digit
+    "total_apart": 0.3,        # some 表三 rows run together with the 总计 set apart
+    "signed_change": 0.7,      # 2019 表二 本年增/减 spelt with explicit signs (+3, 增3, 减12)
+    "blank_mark": 0.5,         # blank cells print as a mark (else as nothing)
+}
+# Whitespace separator kinds a report uses (a primary one, sometimes a second one).
+SCRAPED_WHITESPACE_WEIGHTS: dict[str, float] = {
+    "sep_space": 0.55, "sep_multi_space": 0.12, "sep_nbsp": 0.1, "sep_fullwidth": 0.1, "sep_tab": 0.06,
+    "sep_newline": 0.07,
+}
+SECOND_WHITESPACE_RATE = 0.35
+# Per-row separator profiles, one mix drawn per report: r043-like (run together), r044-like
+# (spaced, now and then glued), and in between.
+ROW_PROFILE_MIXES: tuple[dict[str, float], ...] = (
+    {"glued": 0.85, "mixed": 0.15},
+    {"spaced": 0.55, "mixed": 0.45},
+    {"spaced": 0.2, "glued": 0.3, "mixed": 0.5},
+    {"spaced": 1.0},
+)
+MIXED_GLUE_RATE = 0.4          # a boundary in a "mixed" row prints nothing
+TOTAL_APART_ROW_SHARE = 0.6    # of eligible 表三 rows in a total_apart report
+LABEL_SHORT_ROW_SHARE = 0.7    # of shortenable rows in a label_short report
+LABEL_LOST_ROW_SHARE = 0.3     # of losable rows in a label_lost report (at least one)
+SIGNED_POSITIVE_RATE = 0.6     # a positive 本年增/减 spelt with its sign in a signed_change report
+LABEL_SPACE_RATES: tuple[float, ...] = (0.0, 0.2, 0.8)  # space between labels / label and value
+# Row boundaries (last value -> next row's label): one mix per report, by body style.
+ROW_BREAK_MIXES: dict[bool, tuple[dict[str, float], ...]] = {
+    True: ({"": 0.8, " ": 0.2}, {"": 0.4, " ": 0.6}),
+    False: ({"": 0.6, " ": 0.2, "\n": 0.2}, {"\n": 0.8, "": 0.2}, {" ": 0.5, "\n": 0.5}),
+}
+ONE_LINE_JOINERS: tuple[str, ...] = ("", "\u3000\u3000", " ")
+ONE_LINE_JOINER_SWAP = 0.2     # a paragraph boundary uses another joiner than the report's own
+ARCHIVE_BODY_TITLE_RATE = 0.5  # with an archive header, the body repeats the title
+TITLE_SPACE_RATE = 0.5         # a repeated title has a space between agency and year (r045)
+SCRAPED_BLANK_MARKS: tuple[str, ...] = ("-", "—", "/")
+# "-" would read as a sign next to a 2019 本年增/减 value, so 2019 reports use only these.
+SCRAPED_BLANK_MARKS_2019: tuple[str, ...] = ("—", "/")
+SCRAPED_ITEM_STYLES: tuple[str, ...] = ("{}.", "{}、", "（{}）")
+# 本年增/减 spellings: (positive, negative).
+SIGNED_FORMS: tuple[tuple[str, str], ...] = (("+{}", "-{}"), ("增{}", "减{}"), ("+{}", "减{}"))
+CHANGE_COLUMN = "本年增/减"
+SIGN_CHARS = "+-增减"
+# Shortened row labels that real scraped reports print (the label without its tail or parenthesis).
+SHORT_LABELS: dict[str, str] = {
+    "new_received": "本年新收", "carried_over": "上年结转", "partially_granted": "部分公开",
+    "carried_forward": "结转下年度", "other_overdue_correction": "逾期不补正",
+    "other_overdue_fee": "逾期未按收费通知要求缴纳费用",
+}
+# 表三 sub-rows whose label may be lost ("其他" is left out: it is also a column header).
+LOSABLE_ROWS: frozenset[str] = frozenset(
+    row.key for row in REQUEST_ROWS if row.group and row.key != "other_other"
+)
+# Extra tables printed after 表四: (title, header cells, row labels); the last column is the sum.
+EXTRA_TABLES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("收取信息处理费情况", ("项目", "按件计收", "按量计收", "合计"), ("收费件数（件）", "收费金额（元）")),
+    ("政府信息公开专栏发布情况", ("栏目", "法定主动公开内容", "其他公开内容", "合计"),
+     ("发布信息数（条）", "更新栏目数（个）")),
+)
+EXTRA_TABLE_NONZERO_RATE = 0.3
+EXTRA_TABLE_MAX = 400
+# Cover letter: addressee, one sentence, and a signature before the title or at the very end.
+COVER_ADDRESSEES: tuple[str, ...] = (
+    "{place}{unit}人民政府办公室", "{place}{unit}政务公开工作领导小组办公室", "{place}{unit}政务服务数据管理局",
+)
+COVER_SENTENCES: tuple[str, ...] = (
+    "现将我单位{year}年政府信息公开工作年度报告报送如下，请审阅。",
+    "根据有关工作要求，现将本机关{year}年度政府信息公开工作年度报告报送如下。",
+    "按照年度报告编制工作安排，现将我单位{year}年政府信息公开工作情况报告呈报如下，请予审核。",
+)
+COVER_CLOSINGS: tuple[str, ...] = ("特此报告。", "")
+COVER_SIGNATURE_BEFORE_TITLE = 0.5
+# The web archiver's header block (field names as such exports print them; values made up).
+ARCHIVE_COLUMNS: tuple[str, ...] = ("政府信息公开年报", "年度报告", "政务公开")
+ARCHIVE_URL = "https://www.example.gov.cn/zwgk/zfxxgknb/{y}{m:02d}/t{y}{m:02d}{d:02d}_{n}.html"
+ARCHIVE_MARKER = "{} 正文 {}"
+ARCHIVE_MARKER_WIDTHS: tuple[int, ...] = (19, 20)
+ARCHIVE_OPTIONAL_FIELD_RATE = 0.7
+
+_PREFIX_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]\s*|(\d+)(?:\.\s?|、))")
+_SIGNED_START_RE = re.compile(r"^[+\-增减]?\d")
+
+
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    """One key of ``weights`` drawn in proportion to its weight."""
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _first_sentence(text: str) -> str:
+    """Up to and including the first 。 (the whole text when there is none)."""
+    end = text.find("。")
+    return text if end < 0 else text[:end + 1]
+
+
+def _all_zero(values: Values, template: str) -> bool:
+    """Whether every 表三 and 表四 cell the template has is a printed 0 (no blanks)."""
+    cells = [values.get(_path(row.key, c)) for row in request_rows(template) for c in REQUEST_COLUMNS]
+    cells += [values.get(f"appeals.{g}.{c}") for g in APPEAL_GROUPS for c in APPEAL_COLUMNS]
+    return all(v == 0 for v in cells)
+
+
+def _restyle_label(text: str, key: str, short: bool, item_style: str | None) -> str:
+    """A 表三 row label with its numbering kept (or respelt for items) and its text maybe shortened."""
+    match = _PREFIX_RE.match(text)
+    prefix, rest = (match.group(0), text[match.end():]) if match else ("", text)
+    if match and match.group(1) and item_style:
+        prefix = item_style.format(match.group(1))
+    return prefix + (SHORT_LABELS[key] if short else rest)
+
+
+@dataclass
+class _Item:
+    """One printed cell of a scraped table, in reading order."""
+
+    text: str
+    kind: Literal["header", "label", "value", "blank"]
+    row: int
+    numbered: bool = False  # a label that starts with an item number (1. / 1、 / （1）)
+    total: bool = False     # 表三's 总计 column
+
+
+@dataclass
+class _ScrapedStyle:
+    """Per-report draws of the scraped layout; rows and boundaries draw from these."""
+
+    rng: random.Random
+    template: str
+    one_line: bool
+    palette: tuple[str, ...]
+    row_mix: dict[str, float]
+    row_break: dict[str, float]
+    label_space: float
+    total_apart: bool
+    numbering_glued: bool
+    item_style: str
+    short_labels: bool
+    lost_rows: frozenset[str]
+    blank_mark: str | None
+    signs: tuple[str, str]
+    traits: set[str] = field(default_factory=set)
+
+    @staticmethod
+    def draw(rng: random.Random, template: str, one_line: bool) -> _ScrapedStyle:
+        rates = SCRAPED_TRAIT_RATES
+        kinds = {k: w for k, w in SCRAPED_WHITESPACE_WEIGHTS.items() if not (one_line and k == "sep_newline")}
+        palette = [_weighted(rng, kinds)]
+        if rng.random() < SECOND_WHITESPACE_RATE:
+            palette.append(_weighted(rng, kinds))
+        lost: frozenset[str] = frozenset()
+        if rng.random() < rates["label_lost"]:
+            keys = [r.key for r in request_rows(template) if r.key in LOSABLE_ROWS]
+            chosen = {k for k in keys if rng.random() < LABEL_LOST_ROW_SHARE}
+            lost = frozenset(chosen or {rng.choice(keys)})
+        marks = SCRAPED_BLANK_MARKS_2019 if template == "2019" else SCRAPED_BLANK_MARKS
+        blank_mark = rng.choice(marks) if rng.random() < rates["blank_mark"] else None
+        signs = rng.choice(SIGNED_FORMS) if rng.random() < rates["signed_change"] else ("{}", "-{}")
+        return _ScrapedStyle(
+            rng=rng, template=template, one_line=one_line, palette=tuple(dict.fromkeys(palette)),
+            row_mix=rng.choice(ROW_PROFILE_MIXES), row_break=rng.choice(ROW_BREAK_MIXES[one_line]),
+            label_space=rng.choice(LABEL_SPACE_RATES), total_apart=rng.random() < rates["total_apart"],
+            numbering_glued=rng.random() < rates["numbering_glued"], item_style=rng.choice(SCRAPED_ITEM_STYLES),
+            short_labels=rng.random() < rates["label_short"], lost_rows=lost, blank_mark=blank_mark, signs=signs,
+        )
+
+    def whitespace(self) -> tuple[str, str]:
+        kind = self.rng.choice(self.palette)
+        return kind, self.rng.choice(SEPARATORS[kind])
+
+    def small_gap(self) -> str:
+        """Between two labels, two header cells, or a label and its first value."""
+        return " " if self.rng.random() < self.label_space else ""
+
+    def row_plan(self, table: str, values: list[_Item]) -> tuple[str, str]:
+        """A row's separator profile and the whitespace kind of its spaced boundaries."""
+        eligible = (table == "表三" and self.total_apart and len(values) == len(REQUEST_COLUMNS)
+                    and all(v.kind == "value" for v in values))
+        if eligible and self.rng.random() < TOTAL_APART_ROW_SHARE:
+            profile = "total_apart"
+        else:
+            profile = _weighted(self.rng, self.row_mix)
+        return profile, self.rng.choice(self.palette)
+
+    def value_sep(self, profile: str, spaced_kind: str, nxt: _Item) -> tuple[str, str]:
+        """The separator between two value cells of one row, by the row's profile."""
+        if profile == "glued" or (profile == "total_apart" and not nxt.total):
+            return "sep_none", ""
+        if profile == "spaced" or profile == "total_apart":
+            return spaced_kind, self.rng.choice(SEPARATORS[spaced_kind])
+        if self.rng.random() < MIXED_GLUE_RATE:
+            return "sep_none", ""
+        return self.whitespace()
+
+    def row_sep(self, prev: _Item, nxt: _Item) -> tuple[str, str]:
+        """Between the last cell of a row and the first of the next."""
+        if self.numbering_glued and prev.kind in ("value", "blank") and nxt.numbered:
+            return "sep_none", ""
+        sep = _weighted(self.rng, self.row_break)
+        return {"": "sep_none", " ": "sep_space", "\n": "sep_newline"}[sep], sep
+
+    def value_text(self, value: str, column: str) -> str:
+        """A value as printed; 2019 本年增/减 changes may carry a sign or 增/减."""
+        if column != CHANGE_COLUMN or not re.fullmatch(r"-?\d+", value) or int(value) == 0:
+            return value
+        number = int(value)
+        if number < 0:
+            return self.signs[1].format(-number)
+        return self.signs[0].format(number) if self.rng.random() < SIGNED_POSITIVE_RATE else value
+
+
+def _scraped_items(grid: Grid, style: _ScrapedStyle) -> list[_Item]:
+    """The cells of ``grid`` in reading order, labels restyled, blanks and signs spelt per report."""
+    items: list[_Item] = []
+    keys = [row.key for row in request_rows(style.template)] if grid.name == "表三" else []
+    columns_2019 = dict(PROACTIVE_ROWS_2019) if style.template == "2019" and grid.name == "表二" else {}
+    data_row = 0
+    for r, (row, line) in enumerate(zip(grid.rows, grid_lines(grid, "own"), strict=True)):
+        if not line.has_values:
+            items += [_Item(text, "header", r) for text in line.cells if text]
+            continue
+        labels = [cell for cell in row if cell.kind != "value"]
+        values = [cell for cell in row if cell.kind == "value"]
+        key = keys[data_row] if keys else ""
+        data_row += 1
+        for cell in labels:
+            text, own, item = cell.text, cell is labels[-1], cell.col == 2
+            if keys and own:
+                if item and key in style.lost_rows:
+                    style.traits.add("label_lost")
+                    continue
+                short = (style.short_labels and key in SHORT_LABELS
+                         and style.rng.random() < LABEL_SHORT_ROW_SHARE)
+                if short:
+                    style.traits.add("label_short")
+                text = _restyle_label(text, key, short, style.item_style if item else None)
+            items.append(_Item(text, "label", r, numbered=bool(keys) and own and item))
+        columns = columns_2019.get(labels[0].text, ()) if labels else ()
+        for i, cell in enumerate(values):
+            total = bool(keys) and i == len(REQUEST_COLUMNS) - 1
+            if cell.blank:
+                style.traits.add("blank_mark" if style.blank_mark else "blank_nothing")
+                items.append(_Item(style.blank_mark or "", "blank", r, total=total))
+                continue
+            text = style.value_text(cell.text, columns[i] if i < len(columns) else "")
+            if text and text[0] in SIGN_CHARS:
+                style.traits.add("signed_change")
+            items.append(_Item(text, "value", r, total=total))
+    return items
+
+
+def _scraped_join(items: list[_Item], style: _ScrapedStyle, table: str) -> str:
+    """The cells run together with per-row, per-boundary separators; records what shows."""
+    plans: dict[int, tuple[str, str]] = {}
+    for row in dict.fromkeys(item.row for item in items):
+        values = [item for item in items if item.row == row and item.kind in ("value", "blank")]
+        if values:
+            plans[row] = style.row_plan(table, values)
+    out = [items[0].text] if items else []
+    for prev, nxt in zip(items, items[1:]):
+        if nxt.row != prev.row:
+            kind, sep = style.row_sep(prev, nxt)
+        elif nxt.kind in ("value", "blank") and prev.kind in ("value", "blank"):
+            profile, spaced = plans[nxt.row]
+            kind, sep = style.value_sep(profile, spaced, nxt)
+            if profile == "total_apart" and nxt.total:
+                style.traits.add("total_apart")
+        else:
+            sep = style.small_gap()
+            kind = "sep_space" if sep else "sep_none"
+        digit_before = prev.kind == "value" and prev.text[-1:].isdigit()
+        if digit_before and nxt.kind == "value" and _SIGNED_START_RE.match(nxt.text):
+            if kind != "sep_none" or nxt.text[0].isdigit():
+                style.traits.add(kind)
+        if digit_before and nxt.numbered and sep == "":
+            style.traits.add("numbering_glued")
+        out += [sep, nxt.text]
+    return "".join(out)
+
+
+def _extra_grid(rng: random.Random) -> Grid:
+    """A small table of numbers that belong to no template cell (a fee table or the like)."""
+    title, headers, labels = rng.choice(EXTRA_TABLES)
+    rows = [[GridCell(title, 0, "clause", colspan=len(headers))],
+            [GridCell(h, i, "header") for i, h in enumerate(headers)]]
+    for label in labels:
+        parts = [rng.randint(1, EXTRA_TABLE_MAX) if rng.random() < EXTRA_TABLE_NONZERO_RATE else 0
+                 for _ in headers[1:-1]]
+        rows.append([GridCell(label, 0, "label")]
+                    + [_value_cell(v, 1 + i) for i, v in enumerate([*parts, sum(parts)])])
+    return Grid("附表", len(headers), rows)
+
+
+def _archive_header(spec: ReportSpec, rng: random.Random) -> str:
+    """The header block a web archiver writes before the page text (made-up values)."""
+    y, m, d = spec.year + 1, rng.randint(1, 3), rng.randint(1, 28)
+    fields = [f"标题: {spec.title}", f"发布时间: {y}-{m:02d}-{d:02d} {rng.randint(8, 20):02d}:{rng.randint(0, 59):02d}"]
+    if rng.random() < ARCHIVE_OPTIONAL_FIELD_RATE:
+        fields.append("文号: ")
+    fields.append(f"发布机构: {spec.agency}")
+    if rng.random() < ARCHIVE_OPTIONAL_FIELD_RATE:
+        fields.append(f"栏目: {rng.choice(ARCHIVE_COLUMNS)}")
+    fields.append("原文链接: " + ARCHIVE_URL.format(y=y, m=m, d=d, n=rng.randint(10000, 99999)))
+    width = rng.choice(ARCHIVE_MARKER_WIDTHS)
+    fields.append(ARCHIVE_MARKER.format("=" * 20, "=" * width))
+    return "\n".join(fields) + "\n"
+
+
+def _cover_letter(spec: ReportSpec, rng: random.Random) -> tuple[list[str], list[str]]:
+    """A short cover letter: the pieces before the title and those after the report."""
+    addressee = rng.choice(COVER_ADDRESSEES).format(place=rng.choice(PLACES), unit=rng.choice(PLACE_UNITS))
+    before = [addressee + "：", rng.choice(COVER_SENTENCES).format(year=spec.year)]
+    signature = [spec.agency, f"{spec.year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日"]
+    closing = [c for c in (rng.choice(COVER_CLOSINGS),) if c]
+    if rng.random() < COVER_SIGNATURE_BEFORE_TITLE:
+        return before + closing + signature, []
+    return before, closing + signature
+
+
+@dataclass
+class _Piece:
+    """A paragraph-level piece of a scraped body and the joiner printed before it."""
+
+    text: str
+    table: bool = False
+    joiner: str | None = None
+
+
+def _scraped(spec: ReportSpec, rng: random.Random, noise: float) -> Printed:
+    """A web archiver's text export of a report page (r043–r045 and kin), drawn as a family.
+
+    Separators between cells vary per report, per row and per boundary; labels may be shortened
+    or lost; the body may be one line; a cover letter, an archive header, an extra table and
+    prose glued to the last table digit may appear. ``traits`` says which of these show.
+    """
+    rates = SCRAPED_TRAIT_RATES
+    one_line = rng.random() < rates["one_line"]
+    style = _ScrapedStyle.draw(rng, spec.template, one_line)
+    traits = style.traits
+    header = _archive_header(spec, rng) if rng.random() < rates["archive_header"] else ""
+    letter_before, letter_after = _cover_letter(spec, rng) if rng.random() < rates["cover_letter"] else ([], [])
+    extra = _extra_grid(rng) if rng.random() < rates["extra_table"] else None
+    glue_prose = rng.random() < rates["prose_after_table"]
+    joiner = rng.choice(ONE_LINE_JOINERS) if one_line else rng.choice(("\n", "\n", "\n\n"))
+    h2_style = rng.randrange(3)
+
+    pieces = [_Piece(text) for text in letter_before]
+    if not header or letter_before or rng.random() < ARCHIVE_BODY_TITLE_RATE:
+        title = spec.title
+        if header and rng.random() < TITLE_SPACE_RATE:
+            title = title.replace(spec.agency, spec.agency + " ", 1)
+        pieces.append(_Piece(title))
+    last_table = after_index = -1
+    after_sentence: str | None = None
+    for block in spec.blocks:
+        if isinstance(block, Heading):
+            glued = block.level == 1 and block.number == 5 and glue_prose
+            pieces.append(_Piece(_heading_text(block, 0 if block.level == 1 else h2_style),
+                                 joiner=rng.choice(("", " ")) if glued else None))
+            if block.level == 1 and block.number == 5:
+                after_index = len(pieces)
+        elif isinstance(block, Para):
+            if block.text:
+                glued = len(pieces) == after_index and glue_prose
+                pieces.append(_Piece(block.text, joiner="" if glued else None))
+        else:
+            pieces.append(_Piece(_scraped_join(_scraped_items(block.grid, style), style, block.grid.name), True))
+            last_table = len(pieces) - 1
+            if block.grid.name == "表四" and extra is not None:
+                traits.add("extra_table")
+                pieces.append(_Piece(_scraped_join(_scraped_items(extra, style), style, extra.name), True))
+                last_table = len(pieces) - 1
+    pieces += [_Piece(text) for text in letter_after]
+    if letter_before:
+        traits.add("cover_letter")
+
+    # Joiners are drawn before any noise, so a report's layout does not depend on its noise level.
+    joiners = [""]
+    for index, piece in enumerate(pieces[1:], 1):
+        sep = piece.joiner
+        if sep is None:
+            swap = one_line and rng.random() < ONE_LINE_JOINER_SWAP
+            sep = rng.choice(ONE_LINE_JOINERS) if swap else joiner
+        if index == last_table + 1 and re.search(r"\d$", pieces[last_table].text) and sep in ("", " "):
+            traits.add("prose_after_table")
+        joiners.append(sep)
+    body: list[str] = []
+    for index, (piece, sep) in enumerate(zip(pieces, joiners, strict=True)):
+        body.append(sep)
+        text = add_ocr_noise(piece.text, rng, noise, thousands=not piece.table)
+        if index == after_index:
+            after_sentence = _first_sentence(text)
+        body.append(text)
+    text = "".join(body) + "\n"
+    if one_line:
+        assert "\n" not in text[:-1], "a one-line body holds no line break"
+        traits.add("one_line")
+    if header:
+        traits.add("archive_header")
+    if spec.template == "2019":
+        traits.add("template_2019")
+    if _all_zero(spec.values, spec.template):
+        traits.add("all_zero")
+    return Printed(header + text, tuple(t for t in SCRAPED_TRAITS if t in traits), after_sentence)
+
+
+# ---------------------------------------------------------------- markdown_shredded (r005 style)
+# Per-report chance of each drawn trait of the shredded layout.
+SHREDDED_TRAIT_RATES: dict[str, float] = {
+    "label_detached": 0.7,      # some 表三 row labels printed apart from their values
+    "label_after_values": 0.5,  # of those reports: the labels come after the values' fragment
+    "label_wrapped": 0.5,       # detached labels broken over lines
+    "empty_rows": 0.3,          # rows of empty cells inside fragments
+    "page_numbers": 0.4,        # page-number lines between fragments
+    "trailing_cell": 0.3,       # rows with an extra empty last cell
+    "caption": 0.5,             # a "## 表三：…" line before a table's first fragment
+}
+# How a report prints table header rows (one mode per report).
+SHREDDED_HEADER_MODES: dict[str, float] = {
+    "header_as_text": 0.35, "header_repeated": 0.25, "header_lost": 0.2, "header_once": 0.2,
+}
+SHREDDED_FRAGMENT_ROWS: tuple[int, int] = (1, 4)
+DETACHED_ROW_SHARE = 0.5
+LABEL_WRAP_WIDTHS: tuple[int, int] = (12, 24)   # display columns of a wrapped detached label
+PROSE_WRAP_WIDTHS: tuple[int, int] = (28, 44)
+PROSE_WRAP_RATE = 0.6
+EMPTY_ROW_SHARE = 0.35      # of fragments in an empty_rows report
+PAGE_LINE_SHARE = 0.3       # of fragment boundaries in a page_numbers report
+TRAILING_ROW_SHARE = 0.6    # of rows in a trailing_cell report
+FIRST_TABLE_PAGE: tuple[int, int] = (2, 4)  # page number of the first page line
+TABLE_CAPTIONS: dict[str, str] = {
+    "表二": "表二：主动公开政府信息情况", "表三": "表三：收到和处理政府信息公开申请情况",
+    "表四": "表四：政府信息公开行政复议、行政诉讼情况",
+}
+
+
+@dataclass
+class _ShredStyle:
+    """Per-report draws of the shredded layout."""
+
+    rng: random.Random
+    header_mode: str
+    detach: bool
+    labels_after: bool
+    wrap: int | None
+    empty_rows: bool
+    page_numbers: bool
+    trailing: bool
+    caption: bool
+    page: int = 1
+    traits: set[str] = field(default_factory=set)
+
+    @staticmethod
+    def draw(rng: random.Random) -> _ShredStyle:
+        rates = SHREDDED_TRAIT_RATES
+        detach = rng.random() < rates["label_detached"]
+        return _ShredStyle(
+            rng=rng, header_mode=_weighted(rng, SHREDDED_HEADER_MODES), detach=detach,
+            labels_after=detach and rng.random() < rates["label_after_values"],
+            wrap=rng.randint(*LABEL_WRAP_WIDTHS) if rng.random() < rates["label_wrapped"] else None,
+            empty_rows=rng.random() < rates["empty_rows"], page_numbers=rng.random() < rates["page_numbers"],
+            trailing=rng.random() < rates["trailing_cell"], caption=rng.random() < rates["caption"],
+            page=rng.randint(*FIRST_TABLE_PAGE),
+        )
+
+
+def _column_header(grid: Grid, header_rows: list[_Line]) -> list[str]:
+    """The one pipe header row a fragment repeats: the columns of the table (or of a 表二 block)."""
+    if grid.name == "表三":
+        return [APPLICANT_HEADING] + [REQUEST_COLUMN_LABELS[c] for c in REQUEST_COLUMNS]
+    if grid.name == "表四":
+        return [APPEAL_COLUMN_LABELS[c] for c in APPEAL_COLUMNS] * len(APPEAL_GROUPS)
+    return list(header_rows[-1].cells)
+
+
+def _shred_table(grid: Grid, style: _ShredStyle) -> str:
+    """One table as r005 prints it: small pipe tables, labels apart from values, page lines between."""
+    rng = style.rng
+    out: list[str] = [f"## {TABLE_CAPTIONS[grid.name]}"] if style.caption else []
+    if style.caption:
+        style.traits.add("caption")
+    header_rows: list[_Line] = []
+    column_header: list[str] | None = None
+    fragment: list[tuple[list[str], list[str], bool]] = []
+    target = rng.randint(*SHREDDED_FRAGMENT_ROWS)
+    fragments_done = 0
+
+    def flush() -> None:
+        nonlocal fragment, target, fragments_done
+        if not fragment:
+            return
+        rows: list[list[str]] = []
+        label_lines: list[str] = []
+        for labels, values, detachable in fragment:
+            cells = list(values)
+            if detachable and style.detach and rng.random() < DETACHED_ROW_SHARE:
+                style.traits.add("label_detached")
+                for label in labels:
+                    lines = _wrap(label, style.wrap) if style.wrap else [label]
+                    if len(lines) > 1:
+                        style.traits.add("label_wrapped")
+                    label_lines += lines
+            else:
+                cells = labels + cells
+            if style.trailing and rng.random() < TRAILING_ROW_SHARE and values and values[-1]:
+                style.traits.add("trailing_cell")
+                cells.append("")
+            rows.append(cells)
+        if column_header and (style.header_mode == "header_repeated" or fragments_done == 0):
+            rows.insert(0, list(column_header))
+        if style.empty_rows and len(rows) > 1 and rng.random() < EMPTY_ROW_SHARE:
+            style.traits.add("empty_rows")
+            rows.insert(rng.randint(1, len(rows)), [""] * len(rows[-1]))
+        if label_lines and style.labels_after:
+            style.traits.add("label_after_values")
+        table = _md_table(rows, False)
+        block = [table, "\n".join(label_lines)] if style.labels_after else ["\n".join(label_lines), table]
+        out.extend(b for b in block if b)
+        if style.page_numbers and rng.random() < PAGE_LINE_SHARE:
+            style.traits.add("page_numbers")
+            out.append(rng.choice(PAGE_LINE_FORMS).format(style.page))
+            style.page += 1
+        fragment, target = [], rng.randint(*SHREDDED_FRAGMENT_ROWS)
+        fragments_done += 1
+
+    for row, line in zip(grid.rows, grid_lines(grid, "own"), strict=True):
+        if not line.has_values:
+            flush()
+            if line.kinds[0] == "clause":
+                out.append(line.cells[0])
+                continue
+            header_rows.append(line)
+            if style.header_mode == "header_as_text":
+                style.traits.add("header_as_text")
+                glue = rng.choice(("", " "))
+                out.append(glue.join(line.cells))
+            elif style.header_mode in ("header_repeated", "header_once"):
+                column_header = _column_header(grid, header_rows)
+                if style.header_mode == "header_repeated":
+                    style.traits.add("header_repeated")
+                fragments_done = 0
+            else:
+                style.traits.add("header_lost")
+            continue
+        labels = [cell.text for cell in row if cell.kind != "value"]
+        values = [cell.text for cell in row if cell.kind == "value"]
+        if any(cell.blank for cell in row):
+            style.traits.add("blank_nothing")
+        fragment.append((labels, values, grid.name == "表三" and bool(labels)))
+        if len(fragment) >= target:
+            flush()
+    flush()
+    return "\n\n".join(out)
+
+
+def _markdown_shredded(spec: ReportSpec, rng: random.Random, noise: float) -> Printed:
+    """r005 style: a PDF-to-Markdown conversion that cut the tables into fragments.
+
+    Values stay in template order; labels, headers, page lines and empty rows are what moves.
+    """
+    style = _ShredStyle.draw(rng)
+    prose_wrap = rng.randint(*PROSE_WRAP_WIDTHS) if rng.random() < PROSE_WRAP_RATE else None
+    h1_style, h2_style = rng.randrange(3), rng.randrange(3)
+    hashes = rng.random() < 0.5
+    # (text, kind): only paragraphs are wrapped, so headings stay findable on one line.
+    pieces: list[tuple[str, str]] = [(("# " if hashes else "") + spec.title, "title")]
+    after_index = -1
+    for block in spec.blocks:
+        if isinstance(block, Heading):
+            pieces.append((_heading_text(block, h1_style if block.level == 1 else h2_style), "heading"))
+            if block.level == 1 and block.number == 5:
+                after_index = len(pieces)
+        elif isinstance(block, Para):
+            if block.text:
+                pieces.append((block.text, "para"))
+        else:
+            pieces.append((_shred_table(block.grid, style), "table"))
+    out: list[str] = []
+    after_sentence: str | None = None
+    for index, (text, kind) in enumerate(pieces):
+        text = add_ocr_noise(text, rng, noise)
+        if kind == "para" and prose_wrap:
+            text = "\n".join(_wrap(text, prose_wrap))
+        if index == after_index:
+            after_sentence = _first_sentence(text)
+        out.append(text)
+    traits = style.traits
+    if spec.template == "2019":
+        traits.add("template_2019")
+    if _all_zero(spec.values, spec.template):
+        traits.add("all_zero")
+    return Printed("\n\n".join(out) + "\n", tuple(t for t in SHREDDED_TRAITS if t in traits), after_sentence)
+
+
 # ================================================================ dispatch
 _RENDERERS: dict[str, LayoutFn] = {
     "tab_cells": _tab_cells, "tsv": _tsv, "markdown": _markdown, "blank_lines": _blank_lines,
     "space_aligned": _space_aligned, "flattened": _flattened, "html": _html, "docx": _docx,
+    "scraped": _scraped, "markdown_shredded": _markdown_shredded,
 }
 
 
@@ -1365,13 +2033,18 @@ def proactive_2019_of(values: Values) -> dict[str, dict[str, int | float | None]
 def render(values: Values, layout: str, rng: random.Random, noise: float = 0.0) -> SynthReport:
     """Print ``values`` as a whole report in ``layout``, with its gold."""
     if layout not in _RENDERERS:
-        raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
+        raise ValueError(f"unknown layout {layout!r}; expected one of {ALL_LAYOUTS}")
     spec = make_spec(values, rng)
     out = _RENDERERS[layout](spec, rng, noise)
+    traits: tuple[str, ...] = ()
+    after_tables_sentence = None
+    if isinstance(out, Printed):
+        out, traits, after_tables_sentence = out
     text, data = (out, None) if isinstance(out, str) else (None, out)
     return SynthReport(text=text, data=data, media_type=MEDIA_TYPES[layout], layout=layout,
                        gold=gold_of(values), agency=spec.agency, year=spec.year, format_version=spec.template,
-                       noise=noise, proactive_2019=proactive_2019_of(values))
+                       noise=noise, proactive_2019=proactive_2019_of(values), traits=traits,
+                       after_tables_sentence=after_tables_sentence)
 
 
 def generate(n: int, seed: int = 0, *, layouts: Iterable[str] = LAYOUTS,
@@ -1386,7 +2059,7 @@ def generate(n: int, seed: int = 0, *, layouts: Iterable[str] = LAYOUTS,
     chosen = tuple(layouts)
     unknown = [name for name in chosen if name not in _RENDERERS]
     if unknown or not chosen:
-        raise ValueError(f"unknown layouts {unknown}; expected some of {LAYOUTS}")
+        raise ValueError(f"unknown layouts {unknown}; expected some of {ALL_LAYOUTS}")
     for index in range(n):
         rng = random.Random(f"gongkai.synth:{seed}:{index}")
         layout = chosen[rng.randrange(len(chosen))]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -17,11 +19,25 @@ from gongkai.inference.tables.template import (
     APPEAL_GROUPS,
     PROACTIVE_ROWS_2019,
     REQUEST_COLUMNS,
+    REQUEST_GROUP_LABELS,
+    REQUEST_ROWS,
 )
 from gongkai.training.synth import (
+    ALL_LAYOUTS,
+    ALL_TEXT_LAYOUTS,
+    EXTRA_TABLES,
+    LAYOUT_TRAITS,
     LAYOUTS,
+    LOSABLE_ROWS,
     MEDIA_TYPES,
     OCR_CONFUSIONS,
+    SCRAPED_LAYOUTS,
+    SCRAPED_TRAIT_RATES,
+    SCRAPED_TRAITS,
+    SEPARATOR_TRAITS,
+    SHORT_LABELS,
+    SHREDDED_TRAIT_RATES,
+    SHREDDED_TRAITS,
     SPACE_BLANK_MARKS,
     TABLE_PATHS,
     TEXT_LAYOUTS,
@@ -363,3 +379,313 @@ def test_text_layouts_are_fast() -> None:
     start = time.perf_counter()
     list(generate(100, seed=9, layouts=TEXT_LAYOUTS, noise=0.1, blank_rate=0.05))
     assert time.perf_counter() - start < 5.0  # ~0.3 s on a laptop core; generous for CI
+
+
+# ---------------------------------------------------------------- the scraped family
+# One pool per layout, generated once: 300 reports, some 2019-template, a few blank cells.
+POOL_SIZE = 300
+POOL_BLANK_RATE = 0.01
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Sub-row numbering ("2." / "2、" / "（2）") whose digit is not a value.
+_NUMBERING_DIGIT = re.compile(r"\d(?=[.、]\s?[\u4e00-\u9fff“])|（\d）")
+_BLANK_MARK_CHARS = "—/-"
+_WS_CLASS = "[ \xa0\u3000\t\n]"
+# A value after a separator: optional sign and a digit, not a bare sub-row number ("2." / "2、").
+_NEXT_VALUE = r"(?=[+\-增减]?\d)(?!\d[.、]\s?[\u4e00-\u9fff“])"
+_SEPARATOR_PATTERNS: dict[str, str] = {
+    "sep_space": " ", "sep_multi_space": " {2,}", "sep_nbsp": "\xa0", "sep_fullwidth": "\u3000",
+    "sep_tab": "\t", "sep_newline": "\n",
+}
+_NUMBERED_LINE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d[.、])")
+
+
+@functools.cache
+def scraped_pool(layout: str) -> tuple[SynthReport, ...]:
+    return tuple(generate(POOL_SIZE, seed=0, layouts=(layout,), template_mix=0.3, blank_rate=POOL_BLANK_RATE))
+
+
+def with_trait(layout: str, trait: str) -> list[SynthReport]:
+    reports = [r for r in scraped_pool(layout) if trait in r.traits]
+    assert reports, f"no {layout} report with {trait}"
+    return reports
+
+
+def tables_region(report: SynthReport) -> str:
+    """表二 to the end of 表四 (before any extra table and before 五、)."""
+    text = report.text or ""
+    start = text.index("主动公开政府信息情况", text.index("一、"))
+    ends = [text.find(title, start) for title, _, _ in EXTRA_TABLES] + [text.find("五、", start)]
+    return text[start:min(e for e in ends if e >= 0)]
+
+
+def table4_region(report: SynthReport) -> str:
+    region = tables_region(report)
+    return region[region.index("行政复议", region.index("收到和处理政府信息公开申请情况")):]
+
+
+def body_of(report: SynthReport) -> str:
+    """The text after an archive header (the whole text when there is none)."""
+    text = report.text or ""
+    marker = re.search(r"^=+ 正文 =+\n", text, re.MULTILINE)
+    return text[marker.end():] if marker else text
+
+
+def stripped_digits(region: str) -> str:
+    """The digits of a table region, page lines and sub-row numbers removed."""
+    return "".join(re.findall(r"\d", _NUMBERING_DIGIT.sub("", _PAGE_LINE.sub("", region))))
+
+
+def printed_cells(report: SynthReport) -> list[int | float | None]:
+    """Every cell the report prints in 表二, 表三 and 表四 (None: a blank)."""
+    template = report.format_version
+    if template == "2019":
+        cells = [v for row in report.proactive_2019.values() for v in row.values()]
+    else:
+        cells = [v for k, v in report.gold.items() if k.startswith("proactive.")]
+    cells += [report.gold[f"requests.{r.key}.{c}"] for r in request_rows(template) for c in REQUEST_COLUMNS]
+    return cells + [report.gold[f"appeals.{g}.{c}"] for g in APPEAL_GROUPS for c in APPEAL_COLUMNS]
+
+
+def change_values(report: SynthReport) -> set[int]:
+    return {int(v) for row in report.proactive_2019.values() for c, v in row.items()
+            if c == "本年增/减" and v is not None}
+
+
+def table4_expected(report: SynthReport) -> list[str]:
+    return [format_value(report.gold[f"appeals.{g}.{c}"]) for g in APPEAL_GROUPS for c in APPEAL_COLUMNS]
+
+
+def short_label_shown(region: str) -> bool:
+    flat = _LABEL_PUNCT.sub("", region)
+    rows = {r.key: r for r in REQUEST_ROWS}
+    return any(short in region and _LABEL_PUNCT.sub("", rows[key].label) not in flat
+               for key, short in SHORT_LABELS.items())
+
+
+def lost_label_shown(report: SynthReport, region: str) -> bool:
+    flat = _LABEL_PUNCT.sub("", region)
+    for row in request_rows(report.format_version):
+        if row.key in LOSABLE_ROWS:
+            forms = [_LABEL_PUNCT.sub("", row.label), SHORT_LABELS.get(row.key, "\0")]
+            if not any(form in flat for form in forms):
+                return True
+    return False
+
+
+def blank_marks(report: SynthReport) -> int:
+    region = tables_region(report).replace("增/减", "")
+    if report.format_version == "2019":
+        return sum(region.count(c) for c in "—/")
+    return sum(region.count(c) for c in _BLANK_MARK_CHARS)
+
+
+def signed_tokens(report: SynthReport) -> list[tuple[str, str]]:
+    """(sign, digit run) pairs in 表二; the run may go on into the next, glued value ("-5" "0" -> "-50")."""
+    region = tables_region(report)
+    region = region[:region.index("收到和处理政府信息公开申请情况")].replace("增/减", "")
+    return re.findall(r"([+\-增减])(\d+)", region)
+
+
+def signs_match_gold(report: SynthReport) -> bool:
+    """Every signed change starts with a 本年增/减 gold value of that sign."""
+    changes = change_values(report)
+    tokens = signed_tokens(report)
+    return bool(tokens) and all(
+        any(run.startswith(str(abs(v))) and (v < 0) == (sign in "-减") for v in changes if v)
+        for sign, run in tokens)
+
+
+def sep_shown(report: SynthReport, trait: str) -> bool:
+    region = tables_region(report)
+    if trait == "sep_none":  # two values run together: fewer digit runs than printed values
+        runs = re.findall(r"\d+(?:\.\d+)?", _NUMBERING_DIGIT.sub("", region))
+        return len(runs) < sum(v is not None for v in printed_cells(report))
+    return re.search(r"\d" + _SEPARATOR_PATTERNS[trait] + _NEXT_VALUE, region) is not None
+
+
+def total_apart_shown(report: SynthReport) -> bool:
+    region = table3_region(report.text or "")
+    for row in request_rows(report.format_version):
+        cells = [format_value(report.gold[f"requests.{row.key}.{c}"]) for c in REQUEST_COLUMNS]
+        if "" not in cells:
+            pattern = re.escape("".join(cells[:-1])) + _WS_CLASS + "+" + re.escape(cells[-1]) + r"(?!\d)"
+            if re.search(pattern, region):
+                return True
+    return False
+
+
+def blank_nothing_shown(report: SynthReport) -> bool:
+    table3 = expected_table3(report.gold, report.format_version)
+    digits_match = stripped_digits(table3_region(report.text or "")) == "".join(table3)
+    return None in printed_cells(report) and blank_marks(report) == 0 and digits_match
+
+
+def prose_after_shown(report: SynthReport) -> bool:
+    sentence = report.after_tables_sentence or "\0"
+    return re.search(r"\d ?五、[^\n]*?" + re.escape(sentence), report.text or "") is not None
+
+
+def cover_letter_shown(report: SynthReport) -> bool:
+    body = body_of(report)
+    title = re.search(re.escape(report.agency) + r" ?" + str(report.year) + "年", body)
+    return title is not None and 0 <= body.find("现将") < title.start()
+
+
+def extra_table_shown(report: SynthReport) -> bool:
+    text = report.text or ""
+    start = text.index("结果维持")
+    end = text.index("五、", start)
+    return any(start < text.find(title, start) < end for title, _, _ in EXTRA_TABLES)
+
+
+SCRAPED_CHECKS: dict[str, Callable[[SynthReport], bool]] = {
+    **{name: functools.partial(sep_shown, trait=name) for name in SEPARATOR_TRAITS},
+    "total_apart": total_apart_shown,
+    "label_short": lambda r: short_label_shown(table3_region(r.text or "")),
+    "label_lost": lambda r: lost_label_shown(r, table3_region(r.text or "")),
+    "numbering_glued": lambda r: re.search(r"\d(?:[1-9][.、]|（[1-9]）)\s?[\u4e00-\u9fff“]",
+                                           table3_region(r.text or "")) is not None,
+    "blank_nothing": blank_nothing_shown,
+    "blank_mark": lambda r: 0 < blank_marks(r) == sum(v is None for v in printed_cells(r)),
+    "all_zero": lambda r: set(stripped_digits(table3_region(r.text or "") + table4_region(r))) == {"0"},
+    "template_2019": lambda r: r.format_version == "2019" and "第二十条第（九）项" in (r.text or ""),
+    "signed_change": signs_match_gold,
+    "extra_table": extra_table_shown,
+    "cover_letter": cover_letter_shown,
+    "archive_header": lambda r: (r.text or "").startswith("标题: ") and f"发布机构: {r.agency}\n" in (r.text or "")
+    and body_of(r) != r.text,
+    "one_line": lambda r: "\n" not in body_of(r).rstrip("\n"),
+    "prose_after_table": prose_after_shown,
+}
+
+
+def pipe_lines(region: str) -> list[str]:
+    return [line for line in region.splitlines() if line.startswith("|") and not re.fullmatch(r"[|\-]+", line)]
+
+
+def values_only(line: str) -> bool:
+    return line.startswith("|") and not _CJK.search(line) and re.search(r"\d", line) is not None
+
+
+def first_index(lines: list[str], test: Callable[[str], bool]) -> int:
+    return next((i for i, line in enumerate(lines) if test(line)), len(lines))
+
+
+def label_line(line: str) -> bool:
+    return not line.startswith("|") and _NUMBERED_LINE.match(line) is not None
+
+
+def label_wrapped_shown(region: str) -> bool:
+    lines = [_LABEL_PUNCT.sub("", line) for line in region.splitlines() if not line.startswith("|")]
+    joined = "".join(lines)
+    labels = [_LABEL_PUNCT.sub("", r.label) for r in REQUEST_ROWS] + list(REQUEST_GROUP_LABELS)
+    return any(len(lab) >= 4 and lab in joined and not any(lab in line for line in lines) for lab in labels)
+
+
+SHREDDED_CHECKS: dict[str, Callable[[SynthReport], bool]] = {
+    "label_detached": lambda r: any(values_only(x) for x in table3_region(r.text or "").splitlines())
+    and any(label_line(x) for x in table3_region(r.text or "").splitlines()),
+    "label_after_values": lambda r: first_index(table3_region(r.text or "").splitlines(), values_only)
+    < first_index(table3_region(r.text or "").splitlines(), label_line),
+    "label_wrapped": lambda r: label_wrapped_shown(table3_region(r.text or "")),
+    "header_repeated": lambda r: sum("自然人" in x for x in pipe_lines(table3_region(r.text or ""))) >= 2,
+    "header_lost": lambda r: "自然人" not in table3_region(r.text or "")
+    and "申请人情况" not in table3_region(r.text or ""),
+    "header_as_text": lambda r: any("自然人" in x and not x.startswith("|")
+                                    for x in table3_region(r.text or "").splitlines()),
+    "empty_rows": lambda r: re.search(r"(?m)^\|(?:\s*\|){2,}\s*$", tables_region(r)) is not None,
+    "page_numbers": lambda r: _PAGE_LINE.search(tables_region(r)) is not None,
+    "trailing_cell": lambda r: re.search(r"(?m)\d\s*\|\s*\|\s*$", tables_region(r)) is not None,
+    "caption": lambda r: re.search(r"(?m)^## 表[二三四]：", r.text or "") is not None,
+    "blank_nothing": lambda r: None in printed_cells(r) and stripped_digits(table3_region(r.text or ""))
+    == "".join(expected_table3(r.gold, r.format_version)),
+    "all_zero": SCRAPED_CHECKS["all_zero"],
+    "template_2019": SCRAPED_CHECKS["template_2019"],
+}
+FAMILY_CHECKS: dict[str, dict[str, Callable[[SynthReport], bool]]] = {
+    "scraped": SCRAPED_CHECKS, "markdown_shredded": SHREDDED_CHECKS,
+}
+
+
+def test_trait_names_are_declared_and_checked() -> None:
+    assert set(LAYOUT_TRAITS) == set(SCRAPED_LAYOUTS) and set(SCRAPED_LAYOUTS) <= set(MEDIA_TYPES)
+    for layout, names in LAYOUT_TRAITS.items():
+        assert len(set(names)) == len(names) and set(FAMILY_CHECKS[layout]) == set(names)
+    assert set(SCRAPED_TRAIT_RATES) <= set(SCRAPED_TRAITS) and set(SHREDDED_TRAIT_RATES) <= set(SHREDDED_TRAITS)
+    assert ALL_LAYOUTS == LAYOUTS + SCRAPED_LAYOUTS and not set(SCRAPED_LAYOUTS) & set(LAYOUTS)
+
+
+@pytest.mark.parametrize(("layout", "trait"),
+                         [(layout, trait) for layout, names in LAYOUT_TRAITS.items() for trait in names])
+def test_each_trait_shows_in_the_text(layout: str, trait: str) -> None:
+    check = FAMILY_CHECKS[layout][trait]
+    for report in with_trait(layout, trait)[:25]:
+        assert check(report), (trait, report.traits, (report.text or "")[:200])
+
+
+@pytest.mark.parametrize("layout", SCRAPED_LAYOUTS)
+def test_every_trait_occurs_in_300_reports(layout: str) -> None:
+    names = LAYOUT_TRAITS[layout]
+    seen = Counter(t for r in scraped_pool(layout) for t in r.traits)
+    assert set(names) - set(seen) == set()
+    assert all(list(r.traits) == [t for t in names if t in r.traits] for r in scraped_pool(layout))
+
+
+def test_signed_changes_include_negatives() -> None:
+    spelled = Counter(sign for r in with_trait("scraped", "signed_change") for sign, _ in signed_tokens(r))
+    assert spelled["-"] and spelled["减"] and spelled["+"] and spelled["增"]
+    negatives = [r for r in with_trait("scraped", "signed_change") if any(s in "-减" for s, _ in signed_tokens(r))]
+    assert negatives and all(min(change_values(r)) < 0 for r in negatives)  # the gold keeps the sign
+
+
+@pytest.mark.parametrize("layout", SCRAPED_LAYOUTS)
+def test_scraped_gold_satisfies_the_template_identities(layout: str) -> None:
+    clean = list(generate(120, seed=1, layouts=(layout,), template_mix=0.3))
+    assert {r.format_version for r in clean} == {"2021", "2019"}
+    for report in clean:
+        assert identity_violations(report.gold, report.format_version) == []
+        assert list(report.gold) == list(TABLE_PATHS)
+        assert report.media_type == MEDIA_TYPES[layout] and report.text and report.data is None
+
+
+@pytest.mark.parametrize("layout", SCRAPED_LAYOUTS)
+def test_scraped_tables_print_the_gold_in_order(layout: str) -> None:
+    for report in scraped_pool(layout)[:80]:
+        table3 = expected_table3(report.gold, report.format_version)
+        assert stripped_digits(table3_region(report.text or "")) == "".join(table3), report.traits
+        assert stripped_digits(table4_region(report)) == "".join(table4_expected(report))
+
+
+@pytest.mark.parametrize("layout", SCRAPED_LAYOUTS)
+def test_narrative_after_the_tables_is_recorded(layout: str) -> None:
+    for report in scraped_pool(layout)[:60]:
+        text, sentence = report.text or "", report.after_tables_sentence
+        assert sentence and sentence.endswith("。")
+        assert text.index(sentence) > text.index("五、") > text.index("收到和处理政府信息公开申请情况")
+
+
+@pytest.mark.parametrize("layout", SCRAPED_LAYOUTS)
+def test_scraped_noise_keeps_every_number_and_the_layout(layout: str) -> None:
+    for seed in range(6):
+        template = ("2021", "2019")[seed % 2]
+        clean, noisy = one(layout, seed, template=template), one(layout, seed, template=template, noise=0.3)
+        assert noisy.text != clean.text and noisy.traits == clean.traits
+        assert normalised_numbers(noisy.text or "") == normalised_numbers(clean.text or "")
+        assert noisy.after_tables_sentence and noisy.after_tables_sentence in (noisy.text or "")
+
+
+@pytest.mark.parametrize("layout", SCRAPED_LAYOUTS)
+def test_scraped_generation_is_deterministic(layout: str) -> None:
+    kwargs = {"layouts": (layout,), "noise": (0.0, 0.2), "blank_rate": 0.02, "template_mix": 0.3}
+    first = list(generate(12, seed=3, **kwargs))  # type: ignore[arg-type]
+    assert first == list(generate(12, seed=3, **kwargs))  # type: ignore[arg-type]
+    assert first[:5] == list(generate(5, seed=3, **kwargs))  # type: ignore[arg-type]
+    assert [r.text for r in first] != [r.text for r in generate(12, seed=4, **kwargs)]  # type: ignore[arg-type]
+    assert len({r.traits for r in first}) > 3
+
+
+def test_scraped_family_mixes_with_the_other_layouts() -> None:
+    reports = list(generate(40, seed=2, layouts=ALL_TEXT_LAYOUTS))
+    assert {r.layout for r in reports} >= set(SCRAPED_LAYOUTS)
+    assert all(bool(r.traits) == (r.layout in SCRAPED_LAYOUTS) for r in reports)
+    assert all((r.after_tables_sentence is None) == (r.layout not in SCRAPED_LAYOUTS) for r in reports)
