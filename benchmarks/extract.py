@@ -1,43 +1,88 @@
-"""Extraction benchmark: speed, memory, cell accuracy and calibration.
+"""Extraction benchmark: speed, memory, cell accuracy, calibration and false alarms, per set.
 
-    python benchmarks/extract.py [--variants 400] [--seed 123] [--repeat 3]
+    python benchmarks/extract.py                      # full run: speed, then accuracy
+    python benchmarks/extract.py --quick              # smoke run: 60 variants, one timed pass
+    python benchmarks/extract.py --variants 300 --repeat 1 --baseline-ref 13f79e2
+    python benchmarks/extract.py --only accuracy      # or --only speed
+    (other options: --seed 123, --noise 0.1, --blank-rate 0.05)
 
-Prints, for the seeds, the real corpus (../shared) and generated layout variants:
-documents/s on one core for the full pipeline (tables, claims, findings, sentences tagged by
-the default classifier) and for extraction alone (tables and fields), p50/p95 latency, peak
-traced memory of extraction; on the generated variants
-(a seed the confidence model was not fitted on) the share of cells right per layout and the
-expected calibration error of the cell confidences. Baseline in the same run: reading the
-bytes and decoding them only (the floor any extractor pays).
+Speed (one process, one core): for the seeds, the real corpus (../shared) and generated layout
+variants, documents/s and p50/p95 latency of the full pipeline (tables, claims, findings,
+sentences tagged by the default classifier), documents/s of extraction alone (tables and
+fields) and of reading and decoding the bytes only (the floor any extractor pays); peak traced
+memory of extraction. With ``--baseline-ref REF`` the tables-only extraction of the real text
+corpus (``extract(..., checks=False, sentences=False)``, best of ``--repeat`` passes after a
+warm-up pass) is timed in two fresh subprocesses, one importing the package from a temporary
+``git worktree`` of REF and one from this checkout, and the ratio current/baseline time is
+printed next to its goal (≤ 1.5x).
+
+Accuracy, one block per set:
+
+- generated layouts: ``generate(n, seed, layouts=LAYOUTS, noise=(0, noise))``, once without and
+  once with blank cells (``--blank-rate``);
+- scraped family: ``layouts=("scraped",)``, without and with blank cells (blanks printed as
+  nothing are ambiguous by nature, so both are reported);
+- shredded markdown: ``layouts=("markdown_shredded",)``, no blank cells;
+- seeds and real corpus with gold: ``gongkai/annotations/gold/{seeds,corpus}/*.json`` against the
+  files in ../shared/seeds and ../shared/corpus/real (a gold path the template lacks is skipped).
+  PDFs are benchmarked in benchmarks/pdf.py, not here.
+
+For every set one line: reports, cells graded, share right, wrong cells at confidence ≥ 0.9 and
+≥ 0.5, ECE (10 bins), and false alarms: reports whose gold satisfies the table identities (表三 row
+sums, 一+二 = 三（七）总计+四 and 三（一）…（六） = 三（七）总计 per column, 表四 group sums; null
+counts as 0) but that got an ``error``-severity finding from the reconciler (generated sets: any
+error finding; gold sets: an error of a ``requests.*`` or ``appeals.*`` rule). Generated sets
+add one line per layout, the scraped-family sets one line per trait (``SynthReport.traits``),
+each sorted worst first.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from gongkai.annotations.gold import TableGold, corpus_gold, seed_gold  # noqa: E402
 from gongkai.errors import GongkaiError  # noqa: E402
 from gongkai.inference.pipeline import extract  # noqa: E402
 from gongkai.inference.readers import read_bytes  # noqa: E402
+from gongkai.inference.tables import template as T  # noqa: E402
 from gongkai.inference.tables.confidence import expected_calibration_error  # noqa: E402
 from gongkai.inference.tables.template import applicable  # noqa: E402
-from gongkai.training.calibrate import same_value  # noqa: E402
-from gongkai.training.synth import LAYOUTS, generate  # noqa: E402
+from gongkai.report import Report  # noqa: E402
+from gongkai.training.calibrate import graded_cells, same_value  # noqa: E402
+from gongkai.training.synth import LAYOUTS, SynthReport, generate  # noqa: E402
 
 SHARED = REPO.parent / "shared"
-# Confidence below which a wrong cell counts as "flagged" (the CLI marks such cells with "?").
+QUICK_VARIANTS = 60
+# Wrong cells at or above these confidences are the harmful ones (the CLI marks cells below 0.5 with "?").
+HIGH_CONFIDENCE = 0.9
 FLAG_BELOW = 0.5
+SPEED_GOAL = 1.5  # current tables-only time over the baseline's, at most
+# Reconciler rules whose identities the gold helper below checks (gold sets count only these).
+IDENTITY_RULE_PREFIXES = ("requests.", "appeals.")
+OUTER_REQUEST_ROWS = ("new_received", "carried_over", "total", "carried_forward")
+
+Value = int | float | None
+Doc = tuple[str, bytes]
 
 
-def timed_run(docs: list[tuple[str, bytes]], fn) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
+# ================================================================ speed
+def timed_run(docs: list[Doc], fn: Callable[[bytes, str], object]) -> tuple[list[float], int]:
     times: list[float] = []
     errors = 0
     for name, data in docs:
@@ -50,7 +95,7 @@ def timed_run(docs: list[tuple[str, bytes]], fn) -> tuple[list[float], int]:  # 
     return times, errors
 
 
-def best_of(repeat: int, docs: list[tuple[str, bytes]], fn) -> tuple[list[float], int]:  # type: ignore[no-untyped-def]
+def best_of(repeat: int, docs: list[Doc], fn: Callable[[bytes, str], object]) -> tuple[list[float], int]:
     """The fastest of ``repeat`` timed passes: this machine's CPU speed varies between runs."""
     runs = [timed_run(docs, fn) for _ in range(max(1, repeat))]
     return min(runs, key=lambda run: sum(run[0]))
@@ -65,7 +110,7 @@ def describe(label: str, times: list[float], errors: int) -> str:
             f"p50={statistics.median(times) * 1000:>7.2f} ms  p95={q[18] * 1000:>7.2f} ms  errors={errors}")
 
 
-def peak_memory(docs: list[tuple[str, bytes]]) -> float:
+def peak_memory(docs: list[Doc]) -> float:
     tracemalloc.start()
     for name, data in docs:
         try:
@@ -77,26 +122,14 @@ def peak_memory(docs: list[tuple[str, bytes]]) -> float:
     return peak / 1e6
 
 
-def load_dir(folder: Path, pattern: str) -> list[tuple[str, bytes]]:
+def load_dir(folder: Path, pattern: str) -> list[Doc]:
     return [(p.name, p.read_bytes()) for p in sorted(folder.glob(pattern))] if folder.exists() else []
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--variants", type=int, default=400, help="generated reports per run")
-    parser.add_argument("--seed", type=int, default=123, help="generator seed (the model was fitted on 7)")
-    parser.add_argument("--noise", type=float, default=0.1, help="maximum OCR-like noise rate")
-    parser.add_argument("--blank-rate", type=float, default=0.05, help="share of cells left blank (second run)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes per set; the fastest is reported")
-    args = parser.parse_args()
-
-    seeds = load_dir(SHARED / "seeds", "*.txt")
-    corpus = load_dir(SHARED / "corpus" / "real", "r*.*")
+def speed(args: argparse.Namespace, seeds: list[Doc], corpus: list[Doc]) -> None:
     corpus_text = [(n, d) for n, d in corpus if not n.endswith(".pdf")]
-    if not seeds:
-        print(f"warning: {SHARED} not found; seeds and corpus are skipped", file=sys.stderr)
     variants = list(generate(args.variants, seed=args.seed, layouts=LAYOUTS, noise=(0.0, args.noise),
-                             blank_rate=0.05))
+                             blank_rate=args.blank_rate))
     variant_docs = [(f"synth-{v.layout}-{i}", v.source_bytes) for i, v in enumerate(variants)]
     text_variants = [d for d, v in zip(variant_docs, variants) if v.data is None]
 
@@ -115,50 +148,282 @@ def main() -> None:
             print(f"{'':<28} baseline (read+decode only): docs/s={len(base_times) / sum(base_times):>8.1f}  "
                   f"extraction costs {sum(times) / max(sum(base_times), 1e-9):.1f}x the baseline")
     print(f"peak traced memory over seeds+corpus: {peak_memory(seeds + corpus):.1f} MB")
-
-    for blank_rate, title in ((0.0, "noise only"), (args.blank_rate, f"noise and {args.blank_rate:.0%} blank cells")):
-        print(f"\n== accuracy and calibration on generated variants: {title} (noise up to {args.noise:.2f}, "
-              f"seed {args.seed})")
-        report_accuracy(list(generate(args.variants, seed=args.seed, layouts=LAYOUTS, noise=(0.0, args.noise),
-                                      blank_rate=blank_rate)))
+    if args.baseline_ref:
+        compare_with_baseline(args.baseline_ref, [SHARED / "corpus" / "real" / n for n, _ in corpus_text], args.repeat)
 
 
-def report_accuracy(variants: list) -> None:  # type: ignore[type-arg]
-    per_layout: dict[str, list[bool]] = defaultdict(list)
-    confs: list[float] = []
-    right: list[bool] = []
-    for i, item in enumerate(variants):
+# Run in a fresh interpreter whose PYTHONPATH (and working directory) is the checkout to time.
+TIMING_SCRIPT = """
+import json, sys, time
+import gongkai
+from gongkai.errors import GongkaiError
+from gongkai.inference.pipeline import extract
+paths, repeat = json.loads(sys.argv[1]), int(sys.argv[2])
+docs = [(p, open(p, "rb").read()) for p in paths]
+def one_pass():
+    total = 0.0
+    for name, data in docs:
+        start = time.perf_counter()
         try:
-            report = extract(item.source_bytes, path=f"synth-{item.layout}-{i}", sentences=False)
+            extract(data, path=name, checks=False, sentences=False)
         except GongkaiError:
+            pass
+        total += time.perf_counter() - start
+    return total
+one_pass()
+best = min(one_pass() for _ in range(max(1, repeat)))
+print(json.dumps({"seconds": best, "docs": len(docs), "package": gongkai.__file__}))
+"""
+
+
+def time_checkout(checkout: Path, paths: list[Path], repeat: int) -> float:
+    """Seconds of the best tables-only pass over ``paths`` with the package imported from ``checkout``."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run([sys.executable, "-c", TIMING_SCRIPT, json.dumps([str(p) for p in paths]), str(repeat)],
+                          cwd=checkout, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"timing in {checkout} failed:\n{done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    package = Path(result["package"]).resolve()
+    if checkout.resolve() not in package.parents:
+        raise RuntimeError(f"timing in {checkout} imported gongkai from {package}")
+    return float(result["seconds"])
+
+
+def compare_with_baseline(ref: str, paths: list[Path], repeat: int) -> None:
+    print(f"\n== speed against {ref}: tables-only extraction of the real text corpus "
+          f"(checks=False, sentences=False; fresh subprocess each; best of {max(1, repeat)} after a warm-up)")
+    if not paths:
+        print("(no documents: ../shared/corpus/real not found)")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="gongkai-baseline-"))
+    checkout = tmp / "checkout"
+    try:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(checkout), ref],
+                       check=True, capture_output=True, text=True)
+        base = time_checkout(checkout, paths, repeat)
+        current = time_checkout(REPO, paths, repeat)
+    except (subprocess.CalledProcessError, RuntimeError) as exc:
+        detail = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else str(exc)
+        print(f"baseline comparison failed: {detail.strip()}")
+        return
+    finally:
+        if checkout.exists():
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(checkout)],
+                           check=False, capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    n = len(paths)
+    ratio = current / max(base, 1e-9)
+    print(f"{'baseline ' + ref:<28} n={n:>5}  docs/s={n / max(base, 1e-9):>8.1f}")
+    print(f"{'current (working tree)':<28} n={n:>5}  docs/s={n / max(current, 1e-9):>8.1f}")
+    verdict = "met" if ratio <= SPEED_GOAL else "NOT met"
+    print(f"current time / baseline time: {ratio:.2f}x  (goal ≤ {SPEED_GOAL}x: {verdict})")
+
+
+# ================================================================ accuracy
+@dataclass
+class Tally:
+    """Graded cells and false alarms of one set (or of one layout / trait within it)."""
+
+    confs: list[float] = field(default_factory=list)
+    right: list[bool] = field(default_factory=list)
+    reports: int = 0
+    failed: int = 0  # GongkaiError: no report at all
+    consistent: int = 0  # reports whose gold satisfies the identities
+    false_alarms: int = 0  # … that still got an error finding
+
+    def add(self, confs: Iterable[float], right: Iterable[bool]) -> None:
+        self.confs.extend(confs)
+        self.right.extend(right)
+
+    def wrong_at(self, threshold: float) -> int:
+        return sum(1 for c, ok in zip(self.confs, self.right) if not ok and c >= threshold)
+
+    @property
+    def share_right(self) -> float:
+        return sum(self.right) / max(1, len(self.right))
+
+    def line(self, label: str) -> str:
+        failed = f"  failed={self.failed}" if self.failed else ""
+        return (f"{label:<34} reports={self.reports:>4}  cells={len(self.right):>6}  right={self.share_right:.4f}  "
+                f"wrong≥{HIGH_CONFIDENCE}={self.wrong_at(HIGH_CONFIDENCE):>4}  "
+                f"wrong≥{FLAG_BELOW}={self.wrong_at(FLAG_BELOW):>5}  "
+                f"ECE={expected_calibration_error(self.confs, self.right):.4f}  "
+                f"false alarms={self.false_alarms}/{self.consistent}{failed}")
+
+    def short_line(self, label: str) -> str:
+        return (f"  {label:<32} reports={self.reports:>4}  cells={len(self.right):>6}  right={self.share_right:.4f}  "
+                f"wrong≥{HIGH_CONFIDENCE}={self.wrong_at(HIGH_CONFIDENCE):>4}")
+
+
+def _single_other_row(cells: Mapping[str, Value], version: str) -> bool:
+    """Whether 表三 has the one （六）其他处理 row (2019, and 2021 reports that kept it), as the reconciler decides."""
+    return version == "2019" or any(cells.get(f"requests.other_processing.{c}") is not None
+                                    for c in T.REQUEST_COLUMNS)
+
+
+def gold_consistent(cells: Mapping[str, Value], version: str) -> bool:
+    """Whether the gold satisfies the template identities the reconciler checks as errors (null counts as 0)."""
+    single = _single_other_row(cells, version)
+
+    def v(path: str) -> float:
+        value = cells.get(path)
+        return 0.0 if value is None else float(value)
+
+    def same(a: float, b: float) -> bool:
+        return abs(a - b) < 1e-6
+
+    rows = [r.key for r in T.REQUEST_ROWS if applicable(f"requests.{r.key}.total", version, single)]
+    outcomes = [r for r in rows if r not in OUTER_REQUEST_ROWS]
+    applicants = T.REQUEST_COLUMNS[:-1]
+    for row in rows:  # 各类申请人之和等于总计
+        if not same(sum(v(f"requests.{row}.{c}") for c in applicants), v(f"requests.{row}.total")):
+            return False
+    for column in T.REQUEST_COLUMNS:  # 一 + 二 = 三（七）总计 + 四; 三（一）…（六）之和 = 三（七）总计
+        first, second, total, fourth = (v(f"requests.{r}.{column}") for r in OUTER_REQUEST_ROWS)
+        if not same(first + second, total + fourth):
+            return False
+        if not same(sum(v(f"requests.{r}.{column}") for r in outcomes), total):
+            return False
+    for group in T.APPEAL_GROUPS:  # 结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计
+        if not same(sum(v(f"appeals.{group}.{c}") for c in T.APPEAL_COLUMNS[:-1]), v(f"appeals.{group}.total")):
+            return False
+    return True
+
+
+def has_error(report: Report, prefixes: tuple[str, ...] | None = None) -> bool:
+    return any(f.get("severity") == "error" and (prefixes is None or str(f.get("rule", "")).startswith(prefixes))
+               for f in report.findings)
+
+
+def grade_generated(items: Iterable[SynthReport], by_layout: bool,
+                    by_trait: bool) -> tuple[Tally, dict[str, Tally], dict[str, Tally]]:
+    """The set's tally, and tallies per layout and per trait (empty unless asked for)."""
+    total = Tally()
+    layouts: dict[str, Tally] = defaultdict(Tally)
+    traits: dict[str, Tally] = defaultdict(Tally)
+    for i, item in enumerate(items):
+        groups = [total]
+        if by_layout:
+            groups.append(layouts[item.layout])
+        if by_trait:
+            groups.extend(traits[t] for t in item.traits)
+        try:
+            report = extract(item.source_bytes, path=f"synth-{item.layout}-{i}", checks=True, sentences=False)
+        except GongkaiError:
+            for g in groups:
+                g.failed += 1
             continue
-        single = item.format_version == "2019"
-        for path, cell in report.table_cells():
-            if not applicable(path, item.format_version, single):
+        graded = graded_cells(report, item)
+        confs = [cell.confidence if cell is not None else 0.0 for _, cell, _ in graded]
+        right = [ok for _, _, ok in graded]
+        consistent = gold_consistent(item.gold, item.format_version)
+        alarm = consistent and has_error(report)  # generated gold is consistent before blanking: any error is false
+        for g in groups:
+            g.reports += 1
+            g.add(confs, right)
+            g.consistent += consistent
+            g.false_alarms += alarm
+    return total, layouts, traits
+
+
+def grade_gold(golds: list[TableGold], folder: Path) -> Tally:
+    tally = Tally()
+    for gold in golds:
+        source = folder / gold.doc
+        if not source.is_file() or source.suffix.lower() == ".pdf":
+            continue  # PDFs: benchmarks/pdf.py
+        data = source.read_bytes()
+        try:
+            report = extract(data, path=gold.doc, checks=True, sentences=False)
+        except GongkaiError:
+            tally.failed += 1
+            continue
+        if report.source.sha256 != gold.sha256:
+            print(f"warning: {source} changed since its gold was written; skipped", file=sys.stderr)
+            continue
+        single = _single_other_row(gold.cells, gold.format_version)
+        tally.reports += 1
+        for path, truth in gold.cells.items():
+            if not applicable(path, gold.format_version, single):
                 continue
-            ok = same_value(cell.value, item.gold.get(path))
-            per_layout[item.layout].append(ok)
-            confs.append(cell.confidence)
-            right.append(ok)
-        for row, columns in item.proactive_2019.items():  # the 2019 表二, kept as printed
-            for column, truth in columns.items():
-                got = report.proactive_2019.get(row, {}).get(column)
-                ok = same_value(got.value if got else None, truth)
-                per_layout[item.layout].append(ok)
-                confs.append(got.confidence if got else 0.0)
-                right.append(ok)
-    for layout in sorted(per_layout):
-        cells = per_layout[layout]
-        print(f"{layout:<16} cells={len(cells):>7}  right={sum(cells) / len(cells):.4f}")
-    others = [ok for layout, cells in per_layout.items() if layout != "flattened" for ok in cells]
-    print(f"{'all':<16} cells={len(right):>7}  right={sum(right) / max(1, len(right)):.4f}")
-    print(f"{'all but flattened':<16} cells={len(others):>7}  right={sum(others) / max(1, len(others)):.4f}")
-    print(f"ECE (10 bins): {expected_calibration_error(confs, right):.4f}")
-    wrong_conf = [c for c, ok in zip(confs, right) if not ok]
-    if wrong_conf:
-        flagged = sum(1 for c in wrong_conf if c < FLAG_BELOW) / len(wrong_conf)
-        print(f"wrong cells: {len(wrong_conf)}, mean confidence {statistics.mean(wrong_conf):.3f}, "
-              f"share below {FLAG_BELOW}: {flagged:.3f}")
+            cell = report.cell(path)
+            tally.add([cell.confidence], [same_value(cell.value, truth)])
+        if gold_consistent(gold.cells, gold.format_version):
+            tally.consistent += 1
+            tally.false_alarms += has_error(report, IDENTITY_RULE_PREFIXES)
+    return tally
+
+
+def print_breakdown(title: str, tallies: Mapping[str, Tally]) -> None:
+    if len(tallies) < 2 and title == "per layout":
+        return  # a one-layout set: the set's line says it all
+    print(f" {title}, worst first:")
+    for name, tally in sorted(tallies.items(), key=lambda kv: (kv[1].share_right, -len(kv[1].right), kv[0])):
+        print(tally.short_line(name))
+
+
+def accuracy(args: argparse.Namespace) -> None:
+    noise = (0.0, args.noise)
+    print(f"\n== accuracy, calibration and false alarms (generated: {args.variants} reports per run, seed {args.seed}, "
+          f"noise up to {args.noise:.2f}; the confidence model was fitted on seed 7)")
+    print("(wrong≥x: wrong cells with confidence ≥ x; false alarms: reports with an error finding / reports "
+          "whose gold satisfies the identities)")
+    generated_sets: tuple[tuple[str, tuple[str, ...], float, bool], ...] = (
+        ("generated layouts, noise only", LAYOUTS, 0.0, False),
+        (f"generated layouts, {args.blank_rate:.0%} blanks", LAYOUTS, args.blank_rate, False),
+        ("scraped family, no blanks", ("scraped",), 0.0, True),
+        (f"scraped family, {args.blank_rate:.0%} blanks", ("scraped",), args.blank_rate, True),
+        ("shredded markdown", ("markdown_shredded",), 0.0, True),
+    )
+    for label, layouts, blank_rate, by_trait in generated_sets:
+        items = generate(args.variants, seed=args.seed, layouts=layouts, noise=noise, blank_rate=blank_rate)
+        total, per_layout, per_trait = grade_generated(items, by_layout=not by_trait, by_trait=by_trait)
+        print()
+        print(total.line(label))
+        if per_layout:
+            others = Tally()
+            for name, tally in per_layout.items():
+                if name != "flattened":
+                    others.add(tally.confs, tally.right)
+                    others.reports += tally.reports
+            print(others.short_line("(all but flattened)"))
+            print_breakdown("per layout", per_layout)
+        if per_trait:
+            print_breakdown("per trait", per_trait)
+    print()
+    for label, golds, folder in (("seeds (gold)", seed_gold(), SHARED / "seeds"),
+                                 ("real corpus with gold", corpus_gold(), SHARED / "corpus" / "real")):
+        if not folder.exists():
+            print(f"{label:<34} (skipped: {folder} not found)")
+            continue
+        print(grade_gold(golds, folder).line(label))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variants", type=int, default=400, help="generated reports per run")
+    parser.add_argument("--seed", type=int, default=123, help="generator seed (the model was fitted on 7)")
+    parser.add_argument("--noise", type=float, default=0.1, help="maximum OCR-like noise rate")
+    parser.add_argument("--blank-rate", type=float, default=0.05, help="share of cells left blank (second runs)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes per set; the fastest is reported")
+    parser.add_argument("--baseline-ref", default=None, metavar="REF",
+                        help="git ref to time tables-only extraction against (e.g. 13f79e2); default: none")
+    parser.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_VARIANTS} variants, one timed pass")
+    parser.add_argument("--only", choices=("speed", "accuracy"), default=None, help="run one part only")
+    args = parser.parse_args()
+    if args.quick:
+        args.variants, args.repeat = QUICK_VARIANTS, 1
+
+    seeds = load_dir(SHARED / "seeds", "*.txt")
+    corpus = load_dir(SHARED / "corpus" / "real", "r*.*")
+    if not seeds:
+        print(f"warning: {SHARED} not found; seeds and corpus are skipped", file=sys.stderr)
+    if args.only != "accuracy":
+        speed(args, seeds, corpus)
+    if args.only != "speed":
+        accuracy(args)
+
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
-"""PDF benchmark: pages/s and cells right for text-layer PDFs and scans.
+"""PDF benchmark: pages/s and cells right for text-layer PDFs, text-typed PDFs and scans.
 
-    python benchmarks/pdf.py [--text 40] [--scans 6] [--seed 11]
+    python benchmarks/pdf.py [--text 40] [--typed 6] [--scans 6] [--seed 11]
 
 Generates reports with ``gongkai.training.synth_pdf`` (ruled and unruled tables, tables
 breaking across pages, running headers and page numbers; scans rendered at 200 dpi with a
@@ -9,6 +9,12 @@ share of cells right, how many wrong cells have confidence >= 0.5 (the CLI flags
 and the expected calibration error. Baseline in the same run: pdfplumber's plain
 ``extract_text`` over the same pages (the floor any text-layer reader pays). The real PDFs in
 ../shared/corpus/real are timed too, with the tables each yields.
+
+Text-typed PDFs (``--typed`` per text layout, ``synth_pdf.generate_text_pdfs``: a report typed
+in one of synth's text layouts and printed as it stands) are read three times: the layout
+reading alone, the plain-text reading alone, and the reading the pipeline keeps per table
+(``gongkai.inference.readings``); per layout and reading: cells right, wrong cells at
+confidence >= 0.9 and >= 0.5, and the ECE.
 
 Scans need the ocr extra and a CJK system font to render the generated pages
 (fonts-wqy-microhei).
@@ -22,19 +28,30 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from gongkai.inference import readings  # noqa: E402
 from gongkai.inference.pipeline import extract  # noqa: E402
 from gongkai.inference.tables.confidence import expected_calibration_error  # noqa: E402
 from gongkai.training.calibrate import graded_cells  # noqa: E402
 from gongkai.training.synth import SynthReport  # noqa: E402
-from gongkai.training.synth_pdf import generate_pdfs, has_cjk_font  # noqa: E402
+from gongkai.training.synth_pdf import (  # noqa: E402
+    TEXT_PDF_LAYOUT_PREFIX,
+    generate_pdfs,
+    generate_text_pdfs,
+    has_cjk_font,
+    text_layouts,
+)
 
 SHARED = REPO.parent / "shared"
 FLAG_BELOW = 0.5
+SURE = 0.9
+READINGS = ("layout", "plain", "kept")
 
 
 def page_count(data: bytes) -> int:
@@ -87,6 +104,60 @@ def measure(title: str, items: list[SynthReport]) -> None:
         print("wrong cells: 0")
 
 
+@contextmanager
+def only_reading(name: str) -> Iterator[None]:
+    """Make the pipeline keep one reading for every table ("kept": its own choice)."""
+    if name == "kept":
+        yield
+        return
+    real = readings.choose
+
+    def forced(table: str, layout: readings.Reading, plain: readings.Reading) -> readings.Choice:
+        return readings.Choice(table, name, "forced by the benchmark", "", "", False)
+
+    readings.choose = forced  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        readings.choose = real  # type: ignore[assignment]
+
+
+def typed_pdfs(per_layout: int, seed: int) -> None:
+    """Text-typed PDFs per layout: cells right, sure wrong cells and ECE for each reading."""
+    layouts = text_layouts()
+    items = list(generate_text_pdfs(per_layout * len(layouts), seed=seed, layouts=layouts))
+    print(f"\n== text-typed PDFs: {per_layout} per layout, {len(items)} reports "
+          f"(right = share of cells right; wrong>=0.9 / wrong>=0.5 = wrong cells at that confidence)")
+    print(f"{'layout':<28} {'reading':<7} {'cells':>6} {'right':>7} {'wrong>=0.9':>10} {'wrong>=0.5':>10} "
+          f"{'ECE':>7} {'s/report':>8}")
+    totals: dict[str, tuple[list[float], list[bool]]] = {name: ([], []) for name in READINGS}
+    for layout in layouts:
+        group = [item for item in items if item.layout == TEXT_PDF_LAYOUT_PREFIX + layout]
+        for name in READINGS:
+            confidences: list[float] = []
+            right: list[bool] = []
+            start = time.perf_counter()
+            with only_reading(name):
+                for i, item in enumerate(group):
+                    report = extract(item.data or b"", path=f"{item.layout}-{i}.pdf", sentences=False, checks=False)
+                    for _, cell, ok in graded_cells(report, item):
+                        confidences.append(cell.confidence if cell is not None else 0.0)
+                        right.append(ok)
+            seconds = (time.perf_counter() - start) / max(1, len(group))
+            totals[name][0].extend(confidences)
+            totals[name][1].extend(right)
+            print(_reading_row(TEXT_PDF_LAYOUT_PREFIX + layout, name, confidences, right) + f" {seconds:>8.2f}")
+    for name in READINGS:
+        print(_reading_row("all", name, *totals[name]))
+
+
+def _reading_row(title: str, name: str, confidences: list[float], right: list[bool]) -> str:
+    wrong = [c for c, ok in zip(confidences, right) if not ok]
+    share = sum(right) / max(1, len(right))
+    return (f"{title:<28} {name:<7} {len(right):>6} {share:>7.4f} {sum(c >= SURE for c in wrong):>10} "
+            f"{sum(c >= FLAG_BELOW for c in wrong):>10} {expected_calibration_error(confidences, right):>7.4f}")
+
+
 def real_pdfs() -> None:
     folder = SHARED / "corpus" / "real"
     files = sorted(folder.glob("*.pdf")) if folder.is_dir() else []
@@ -107,6 +178,7 @@ def real_pdfs() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--text", type=int, default=40, help="generated text-layer PDFs")
+    parser.add_argument("--typed", type=int, default=6, help="text-typed PDFs per text layout")
     parser.add_argument("--scans", type=int, default=6, help="generated scanned PDFs (about 15 s each)")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
@@ -118,6 +190,8 @@ def main() -> None:
     print(f"baseline (pdfplumber extract_text, same PDFs): {pages} pages in {baseline:.2f} s, "
           f"{pages / baseline:.1f} pages/s")
     measure("text-layer PDFs", text_items)
+    if args.typed:
+        typed_pdfs(args.typed, args.seed + 2)
     if args.scans:
         if not has_cjk_font():
             print("\n== scans skipped: no CJK system font to render the generated pages (apt install "

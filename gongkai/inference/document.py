@@ -51,6 +51,10 @@ class Document:
     ocr: bool = False
     # Boxes of table cells and text runs (PDF and images), sorted by ``start``.
     boxes: list[TextBox] = field(default_factory=list)
+    # PDF and images: the same pages read again as plain text in reading order, with no grid
+    # step (one box per character), for a second reading of the tables: a report typed as text
+    # and printed reads better that way (see ``gongkai.inference.readings``). None elsewhere.
+    plain: Document | None = None
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding character ``offset``, or None for unpaged sources."""

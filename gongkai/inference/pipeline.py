@@ -10,12 +10,13 @@ from gongkai.errors import GongkaiError, InputTooLargeError, MissingDependencyEr
 from gongkai.inference.checks.claims import find_claims
 from gongkai.inference.checks.reconcile import reconcile
 from gongkai.inference.document import Document
-from gongkai.inference.fields import find_agency_and_year, find_sections
+from gongkai.inference.fields import find_agency_and_year, find_sections, template_from_wording
 from gongkai.inference.narrative.classify import load_classifier, tag_sentences
 from gongkai.inference.narrative.sentences import segment
 from gongkai.inference.readers import read_bytes
+from gongkai.inference.readings import read_tables_both_ways
 from gongkai.inference.tables.confidence import OCR_DOUBTFUL_CONFIDENCE, cell_confidence, with_read_score
-from gongkai.inference.tables.read import Evidence, TableRead, read_tables
+from gongkai.inference.tables.read import Evidence, TableRead
 from gongkai.inference.tables.template import applicable
 from gongkai.report import Cell, Report, Source
 
@@ -28,6 +29,8 @@ PATH_MAX_CHARS = 1024
 DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".doc", ".pdf", ".png", ".jpg", ".tif"})
 # Cells read in template order because no row label matched (structure lost).
 ORDER_FALLBACK_CONFIDENCE = 0.6
+# template_from_wording's confidence from which it names the template when 表二's header was not read.
+WORDING_DECIDES_TEMPLATE = 0.8
 # Words every disclosure report prints somewhere; without any of them it is another kind of document.
 REPORT_MARKERS = ("政府信息公开", "政务公开", "信息公开")
 
@@ -81,11 +84,12 @@ def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -
     report.warnings.extend(doc.warnings)
     if doc.ocr:
         report.warnings.append("OCR used")
-    report.agency, report.year = find_agency_and_year(doc.text)
+    wording = template_from_wording(doc.text)
+    report.agency, report.year = find_agency_and_year(doc.text, wording)
     report.sections = find_sections(doc.text)
-    read = read_tables(doc.text, report, grid=doc.structured_tables > 0)
+    read = read_tables_both_ways(doc, report)  # PDFs and scans: layout and plain-text readings, per table
     report.warnings.extend(read.warnings)
-    _decide_version(report, read, doc)
+    _decide_version(report, read, doc, wording)
     _apply_confidence(report, read, doc)
     _add_pages(report, doc, read)
     if checks:
@@ -121,7 +125,8 @@ def _looks_like_path(text: str) -> bool:
     return "\n" not in text and len(text) < PATH_MAX_CHARS and Path(text).suffix.lower() in DOCUMENT_SUFFIXES
 
 
-def _decide_version(report: Report, read: TableRead, doc: Document) -> None:
+def _decide_version(report: Report, read: TableRead, doc: Document, wording: tuple[str, float]) -> None:
+    """The template from 表二's header; else from the tables' wording; else from 表三's rows."""
     any_table = any(read.found.get(k) for k in ("proactive", "requests", "appeals"))
     if not any_table:
         report.format_version = "unknown"
@@ -138,11 +143,16 @@ def _decide_version(report: Report, read: TableRead, doc: Document) -> None:
         return
     version = read.format_version
     if version == "unknown":
-        if read.single_other_row:
+        if wording[1] >= WORDING_DECIDES_TEMPLATE:
+            version = wording[0]
+        elif read.single_other_row:
             version = "2019"
-        elif "〔2021〕30号" in doc.text or read.found.get("requests"):
+        elif read.found.get("requests"):
             version = "2021"
     report.format_version = version
+    if version == "2019" and not any(k.startswith(("requests.other_overdue", "requests.other_other"))
+                                     for k in read.evidence):
+        read.single_other_row = True  # the 2019 template's one （六）其他处理 row, even when it was not read
     if version == "2021" and read.single_other_row:
         report.warnings.append("表三 prints the single （六）其他处理 row of the 2019 template")
 

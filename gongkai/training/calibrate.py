@@ -20,7 +20,7 @@ from gongkai.inference.pipeline import extract_with_evidence
 from gongkai.inference.tables.confidence import MODEL_PATH, ConfidenceModel, expected_calibration_error, features
 from gongkai.inference.tables.template import applicable
 from gongkai.report import Cell, Report
-from gongkai.training.synth import LAYOUTS, SynthReport, generate
+from gongkai.training.synth import ALL_LAYOUTS, SynthReport, generate
 
 # Noise range of the generated reports the model is fitted on (share of eligible characters).
 NOISE_RANGE = (0.0, 0.15)
@@ -78,7 +78,7 @@ def cell_samples(item: SynthReport) -> list[CellSample]:
 
 def collect(n_reports: int, seed: int) -> list[list[CellSample]]:
     """Cell samples per generated report (kept per report so splits never share a report)."""
-    reports = generate(n_reports, seed=seed, layouts=LAYOUTS, noise=NOISE_RANGE, blank_rate=BLANK_RATE)
+    reports = generate(n_reports, seed=seed, layouts=ALL_LAYOUTS, noise=NOISE_RANGE, blank_rate=BLANK_RATE)
     return [cell_samples(item) for item in reports]
 
 

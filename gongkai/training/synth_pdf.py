@@ -8,6 +8,14 @@ page numbers in the footer, paragraphs with a two-character indent, and the tabl
 - ``unruled``: the same tables with no rules at all (columns only by position);
 - either one breaking across pages, with or without the header rows repeated.
 
+A report typed as text (any of ``synth``'s text layouts: one cell per line, TSV, Markdown,
+blank-line separated, space-aligned, run together …) can also be printed as it stands
+(``render_text_pdf``, ``generate_text_pdfs``): line by line in STSong-Light on a monospaced
+grid (a CJK character two columns, anything else one), tabs expanded to the next tab stop,
+long lines wrapped as a word processor wraps them (at spaces and next to CJK characters, never
+inside a Latin word or a number), pages broken when full, a page number in the footer. Its
+text layer reads as the typed text; the tables have no rules and no spatial grid to find.
+
 A scan is such a PDF rendered to page images (pypdfium2, which needs a CJK font installed
 on the system to draw STSong-Light: Debian's fonts-wqy-microhei), turned a little, blurred
 and speckled, and saved as an image-only PDF or PNG pages. reportlab and Pillow are dev
@@ -18,10 +26,12 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from gongkai.training import synth
 from gongkai.training.synth import (
     Grid,
     Heading,
@@ -30,6 +40,7 @@ from gongkai.training.synth import (
     SynthReport,
     TableBlock,
     _heading_text,
+    display_width,
     gold_of,
     make_spec,
     proactive_2019_of,
@@ -48,6 +59,12 @@ BLUR_RADIUS = 0.6
 JPEG_QUALITY = 70
 BODY_SIZE = 10.5  # 五号
 TABLE_SIZE = 9.0  # 小五
+# Text typed and printed as it stands: font sizes, tab stops (columns), line spacing, margins.
+TEXT_PDF_SIZES: tuple[float, ...] = (10.5, 12.0)
+TEXT_PDF_TAB_STOPS: tuple[int, ...] = (4, 8)
+TEXT_PDF_LEADING = 1.5
+TEXT_PDF_MARGIN = 72.0
+TEXT_PDF_LAYOUT_PREFIX = "pdf-text-"
 
 
 @dataclass
@@ -226,5 +243,164 @@ def generate_pdfs(n: int, seed: int = 0, *, scanned: bool = False, template_mix:
         yield report
 
 
-__all__ = ["PDF_STYLES", "PdfOptions", "generate_pdfs", "has_cjk_font", "page_images",
-           "render_pdf", "render_pdf_spec", "scan_pdf", "scanner_noise"]
+# ---------------------------------------------------------------- text typed and printed as it stands
+@dataclass
+class TextPdfOptions:
+    """How a text report is printed: every character on a monospaced grid of half-em columns."""
+
+    font_size: float = BODY_SIZE
+    # Columns between tab stops: a tab prints as the gap to the next one (editors and Word alike).
+    tab_stop: int = 8
+    leading: float = TEXT_PDF_LEADING
+    page_numbers: bool = True
+    margin: float = TEXT_PDF_MARGIN
+
+
+def expand_tabs(line: str, tab_stop: int) -> str:
+    """A typed line with each tab replaced by the spaces up to the next tab stop (CJK counts two)."""
+    out: list[str] = []
+    column = 0
+    for ch in line:
+        if ch == "\t":
+            gap = tab_stop - column % tab_stop
+            out.append(" " * gap)
+            column += gap
+        else:
+            out.append(ch)
+            column += display_width(ch)
+    return "".join(out)
+
+
+def _is_wide(ch: str) -> bool:
+    return display_width(ch) == 2
+
+
+def _units(line: str) -> list[str]:
+    """Where a word processor may break: after a run of spaces, on either side of a CJK character;
+    a run of other characters (a Latin word, a number) is never broken."""
+    units: list[str] = []
+    for m in re.finditer(r"[ \t\xa0]+|\s+|.", line):
+        piece = m.group()
+        if units and not piece.isspace() and not _is_wide(piece) and units[-1] and \
+                not units[-1].isspace() and not _is_wide(units[-1][-1]):
+            units[-1] += piece
+        else:
+            units.append(piece)
+    return units
+
+
+def wrap_typed_line(line: str, columns: int) -> list[str]:
+    """A long typed line broken into printed lines of at most ``columns`` columns.
+
+    Spaces at a break are swallowed (they hang past the margin), so a continuation line starts
+    with its first character; a word longer than a whole line is cut where it has to be.
+    """
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0
+    for unit in _units(line):
+        width = display_width(unit)
+        if unit.isspace():
+            if used + width <= columns:
+                current.append(unit)
+                used += width
+            else:
+                lines.append("".join(current).rstrip())
+                current, used = [], 0
+            continue
+        if used + width > columns and current:
+            lines.append("".join(current).rstrip())
+            current, used = [], 0
+        while width > columns:  # a word wider than the page
+            head = ""
+            while display_width(head + unit[len(head)]) <= columns:
+                head += unit[len(head)]
+            lines.append(head)
+            unit = unit[len(head):]
+            width = display_width(unit)
+        current.append(unit)
+        used += width
+    lines.append("".join(current).rstrip())
+    return lines
+
+
+def render_text_pdf(text: str, options: TextPdfOptions | None = None, *, title: str = "") -> bytes:
+    """A report typed as ``text`` and printed to PDF as it stands (see the module docstring)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas as pdf_canvas
+
+    options = options or TextPdfOptions()
+    _styles()  # registers the CJK font
+    width, height = A4
+    unit = options.font_size / 2
+    pitch = options.font_size * options.leading
+    columns = int((width - 2 * options.margin) / unit)
+    per_page = int((height - 2 * options.margin) / pitch)
+    printed = [piece for line in text.split("\n")
+               for piece in wrap_typed_line(expand_tabs(line, options.tab_stop), columns)]
+    buffer = io.BytesIO()
+    c = pdf_canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    c.setTitle(title)
+    c.setCreator("gongkai.synth_pdf")
+    pages = [printed[i:i + per_page] for i in range(0, len(printed), per_page)] or [[]]
+    for number, lines in enumerate(pages, start=1):
+        c.setFont(FONT, options.font_size)
+        for row, line in enumerate(lines):
+            y = height - options.margin - (row + 1) * pitch + (pitch - options.font_size) / 2
+            column = 0
+            for ch in line:
+                if not ch.isspace():
+                    c.drawString(options.margin + column * unit, y, ch)
+                column += display_width(ch)
+        if options.page_numbers:
+            c.setFont(FONT, 9)
+            c.drawCentredString(width / 2, 36, f"- {number} -")
+        c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def text_layouts() -> tuple[str, ...]:
+    """synth's layouts that print a report as text, looked up now (others add layouts to synth)."""
+    names = list(getattr(synth, "TEXT_LAYOUTS", ()))
+    media = getattr(synth, "MEDIA_TYPES", {})
+    for name in getattr(synth, "LAYOUTS", ()):
+        if name not in names and str(media.get(name, "")).startswith("text/") and name not in ("html",):
+            names.append(name)
+    return tuple(names)
+
+
+def render_text_pdf_report(values: dict[str, Any], layout: str, rng: random.Random,
+                           options: TextPdfOptions | None = None) -> SynthReport:
+    """``values`` printed in a text ``layout`` by synth, then that text printed to PDF; gold unchanged."""
+    typed = synth.render(values, layout, rng)
+    if typed.text is None:
+        raise ValueError(f"layout {layout!r} does not print text")
+    options = options or TextPdfOptions(rng.choice(TEXT_PDF_SIZES), rng.choice(TEXT_PDF_TAB_STOPS),
+                                        page_numbers=rng.random() < 0.7)
+    data = render_text_pdf(typed.text, options, title=f"{typed.agency}{typed.year}")
+    return replace(typed, text=None, data=data, media_type=PDF_MEDIA_TYPE,
+                   layout=TEXT_PDF_LAYOUT_PREFIX + layout)
+
+
+def generate_text_pdfs(n: int, seed: int = 0, *, layouts: tuple[str, ...] | None = None,
+                       template_mix: float = 0.2) -> Iterator[SynthReport]:
+    """``n`` reports typed in text layouts and printed to PDF, layouts taken in turn; deterministic.
+
+    ``layouts`` defaults to every text layout synth has now (``text_layouts``); each report's
+    ``layout`` is ``pdf-text-<layout>`` and its gold is the typed report's.
+    """
+    chosen = layouts if layouts is not None else text_layouts()
+    if not chosen:
+        raise ValueError("no text layouts to print")
+    for index in range(n):
+        rng = random.Random(f"gongkai.synth_pdf.text:{seed}:{index}")
+        template = "2019" if rng.random() < template_mix else "2021"
+        values = random_values(rng, template=template)
+        yield render_text_pdf_report(values, chosen[index % len(chosen)], rng)
+
+
+__all__ = ["PDF_STYLES", "TEXT_PDF_LAYOUT_PREFIX", "PdfOptions", "TextPdfOptions", "expand_tabs",
+           "generate_pdfs", "generate_text_pdfs", "has_cjk_font", "page_images", "render_pdf",
+           "render_pdf_spec", "render_text_pdf", "render_text_pdf_report", "scan_pdf", "scanner_noise",
+           "text_layouts", "wrap_typed_line"]

@@ -39,6 +39,8 @@ WRAP_WIDTH_SHARE = 0.85
 # Documents whose prose lines are narrower than this (half-width units) are not line-wrapped.
 MIN_WRAP_WIDTH = 24
 MIN_CJK_CHARS = 6
+# A line longer than this is a run-together document, not a table row, even if it holds a tab.
+TABLE_LINE_MAX_CHARS = 400
 # A sentence this much inside a table region must look like clear prose to be kept.
 TABLE_OVERLAP = 0.5
 # A line with fewer Chinese characters than this (a separator, a date, a number) never wraps on.
@@ -94,7 +96,10 @@ class SpanContext:
 
 
 def _is_table_line(s: str, ctx: SpanContext) -> bool:
-    return "\t" in ctx.line or ctx.line.lstrip().startswith("|") or s.count("|") >= 2
+    # A whole document on one line (archive text) may hold a tab somewhere in a table: there the
+    # table regions decide, not the line.
+    tabbed = "\t" in ctx.line and len(ctx.line) <= TABLE_LINE_MAX_CHARS
+    return tabbed or ctx.line.lstrip().startswith("|") or s.count("|") >= 2
 
 
 def _is_label_like(s: str, ctx: SpanContext) -> bool:

@@ -12,6 +12,7 @@ box and the confidence of what was read, so a number can be traced back to where
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
@@ -138,6 +139,9 @@ class PageLayout:
     height: float
     lines: list[PageLine] = field(default_factory=list)
     ruled_tables: int = 0
+    # What the page's lines were built from (text-layer characters or OCR boxes), kept for the
+    # page's second reading as plain text (``plain_document``).
+    tokens: list[Token] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- lines of tokens
@@ -624,7 +628,8 @@ def layout_page(number: int, width: float, height: float, tokens: Sequence[Token
     for grid, grid_tokens in zip(grids, in_grid):
         lines.extend(grid_lines(grid, grid_tokens, reread))
     lines.sort(key=lambda line: line.top)
-    return PageLayout(number, width, height, lines, ruled_tables=len(grids))
+    kept = [*free, *(t for grid_tokens in in_grid for t in grid_tokens)]
+    return PageLayout(number, width, height, lines, ruled_tables=len(grids), tokens=kept)
 
 
 def _mark_indents(lines: Sequence[PageLine]) -> None:
@@ -753,4 +758,376 @@ def document_from_pages(pages: list[PageLayout], media_type: str, warnings: list
         warnings.append("no text found on any page" + (", OCR included" if ocr else ""))
     return Document(text=text, media_type=media_type, pages=len(pages), page_starts=page_starts,
                     structured_tables=sum(page.ruled_tables for page in pages), warnings=warnings, ocr=ocr,
-                    boxes=boxes)
+                    boxes=boxes, plain=plain_document(pages, media_type, ocr=ocr))
+
+
+# ---------------------------------------------------------------- the same pages as plain text
+# A report typed as text (tables as tab- or space-separated cells, one cell per line, blank
+# lines between cells, everything run together) and printed to PDF has no spatial grid to find:
+# its text layer reads best as the text that was typed. ``plain_document`` rebuilds that text
+# from the same tokens, with no grid step: lines top to bottom, gaps as the spaces (or tabs)
+# that printed them, vertical gaps as blank lines, lines a word processor wrapped joined again.
+# Columns are half an em wide (a CJK character takes two, as in a monospaced dump).
+#
+# Tab stops tried (columns), widest first: text typed with tabs prints every gap up to a stop.
+TAB_STOPS = (8, 4)
+# Gaps of two columns or more needed before tab stops are believed, and the share of them that
+# must end on a stop (text aligned with spaces ends them anywhere).
+MIN_TAB_EVIDENCE = 12
+TAB_STOP_SHARE = 0.9
+# Two numbers a wrap separated were a column gap apart when the text was aligned with spaces.
+WRAPPED_NUMBER_GAP = "  "
+# A Markdown separator row (|---|:--:|), possibly cut over lines: it tells a table's pipe count.
+_PIPE_SEPARATOR_RE = re.compile(r"^\|?[\s|:]*-{3,}[-\s|:]*$")
+# A filled line ending a sentence, followed by a numbered heading, was not wrapped.
+SENTENCE_ENDS = frozenset("。；：！？")
+_HEADING_START_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|[0-9]+[、．])")
+# Line pitch: the shortest step may hold up to this many pitches (blank lines between all lines);
+# the pitch found must divide this share of the steps to within this share of itself.
+MAX_PITCH_DIVISOR = 4
+PITCH_SHARE = 0.9
+PITCH_TOLERANCE = 0.15
+
+
+@dataclass
+class _Glyph:
+    """One token on a plain line: its start column, text, box and read confidence."""
+
+    col: int
+    text: str
+    bbox: BBox
+    confidence: float
+    # Columns of blank space before it on its line (its indent for the first glyph).
+    gap: int = 0
+
+
+@dataclass
+class _PlainLine:
+    page: int
+    top: float
+    bottom: float
+    glyphs: list[_Glyph]
+    # Columns the typed line had before this printed line starts (a wrapped line's continuation).
+    shift: int = 0
+    # Whether the typed line this printed line belongs to is a Markdown pipe row, and its pipes so far.
+    pipe_row: bool = False
+    row_pipes: int = 0
+    # Blank lines between this line and the one before it.
+    blank: int = 0
+
+    @property
+    def end(self) -> int:
+        last = self.glyphs[-1]
+        return last.col + _display_width(last.text)
+
+
+def _display_width(text: str) -> int:
+    return sum(_char_width(ch) for ch in text)
+
+
+def _column_unit(tokens: Sequence[Token]) -> float:
+    """Half an em: half the width of a CJK character (OCR boxes: their width per column)."""
+    wide = [(t.x1 - t.x0) / _display_width(t.text) for t in tokens
+            if t.text and any(_char_width(ch) == 2 for ch in t.text) and t.x1 > t.x0]
+    if wide:
+        return max(0.5, statistics.median(wide))
+    return max(0.5, _line_height(tokens) / 2) if tokens else 1.0
+
+
+def _plain_lines(page: PageLayout, margin: float, unit: float) -> list[_PlainLine]:
+    lines: list[_PlainLine] = []
+    for line in group_lines(page.tokens):
+        height = _line_height(line)
+        glyphs: list[_Glyph] = []
+        for token in line:
+            col = max(0, round((token.x0 - margin) / unit))
+            glyph = _Glyph(col, token.text, _token_box(token), token.confidence)
+            if glyphs:
+                prev_token = line[len(glyphs) - 1]
+                prev = glyphs[-1]
+                if len(prev.text) == 1:  # a text layer's character: its advance, not its ink
+                    gap = round((token.x0 - prev_token.x0) / unit) - _display_width(prev.text)
+                else:
+                    gap = round((token.x0 - prev_token.x1) / unit)
+                if token.x0 - prev_token.x1 <= WORD_GAP * height:
+                    gap = 0
+                elif gap <= 0 and len(prev.text) > 1 and _LATIN_END_RE.search(prev.text) and \
+                        _LATIN_START_RE.match(token.text):
+                    gap = 1  # two OCR boxes of Latin words: a space at least
+                glyph.gap = max(0, gap)
+                glyph.col = prev.col + _display_width(prev.text) + glyph.gap
+            else:
+                glyph.gap = col
+            glyphs.append(glyph)
+        lines.append(_PlainLine(page.number, min(t.top for t in line), max(t.bottom for t in line), glyphs))
+    return lines
+
+
+def _drop_running(pages: Sequence[PageLayout], lines: list[list[_PlainLine]]) -> list[list[_PlainLine]]:
+    """The same running headers, footers and page numbers the layout reading drops."""
+    proxies = [[PageLine([Segment("".join(g.text for g in line.glyphs),
+                                  _union(g.bbox for g in line.glyphs))], line.top, line.bottom)
+                for line in page_lines] for page_lines in lines]
+    views = [PageLayout(page.number, page.width, page.height, list(page_proxies))
+             for page, page_proxies in zip(pages, proxies)]
+    drop_running_lines(views)
+    out = []
+    for view, page_proxies, page_lines in zip(views, proxies, lines):
+        kept = {id(p) for p in view.lines}
+        out.append([line for proxy, line in zip(page_proxies, page_lines) if id(proxy) in kept])
+    return out
+
+
+def _tab_stop(lines: Iterable[_PlainLine]) -> int | None:
+    """The tab stop every wide gap ends on, if the text was typed with tabs."""
+    ends = [g.col for line in lines for g in line.glyphs if g.gap >= 2]
+    if len(ends) < MIN_TAB_EVIDENCE:
+        return None
+    for stop in TAB_STOPS:
+        if sum(1 for c in ends if c % stop == 0) >= TAB_STOP_SHARE * len(ends):
+            return stop
+    return None
+
+
+def _gap_text(glyph: _Glyph, stop: int | None, shift: int = 0) -> str:
+    """The blank before a glyph as typed: tabs when it ends on a tab stop of tab-typed text."""
+    if not glyph.gap:
+        return ""
+    col = glyph.col + shift
+    if stop is not None and col % stop == 0:
+        start = col - glyph.gap
+        tabs = 1 + (col - (start // stop + 1) * stop) // stop
+        if tabs >= 1:
+            return "\t" * tabs
+    return " " * glyph.gap
+
+
+def _first_word_width(line: _PlainLine) -> int:
+    """Columns of what starts a line: a CJK character, or a Latin word (number) as a whole."""
+    width = 0
+    for k, glyph in enumerate(line.glyphs):
+        if k and glyph.gap:
+            break
+        for ch in glyph.text:
+            if _char_width(ch) == 2:
+                return width or 2
+            width += 1
+    return width
+
+
+def _last_gap(line: _PlainLine) -> int:
+    """The blank before a line's last word (a spaced row's column gap)."""
+    return next((g.gap for g in reversed(line.glyphs[1:]) if g.gap), 1)
+
+
+def _line_text(line: _PlainLine) -> str:
+    return "".join(" " * g.gap + g.text for g in line.glyphs)
+
+
+def _table_pipes(lines: Sequence[_PlainLine]) -> list[int | None]:
+    """Per line, the pipe count of its Markdown table's separator row (None: not in such a table).
+
+    A table is a run of lines holding pipes with no blank line between them. Only separators
+    that open with a pipe count: their rows open and close with one, which is what tells a row
+    a word processor wrapped from the next row.
+    """
+    out: list[int | None] = [None] * len(lines)
+    start = 0
+    while start < len(lines):
+        end = start + 1
+        while end < len(lines) and not lines[end].blank and "|" in _line_text(lines[end]):
+            end += 1
+        pipes = _separator_pipes(lines[start:end]) if "|" in _line_text(lines[start]) else None
+        out[start:end] = [pipes] * (end - start)
+        start = end
+    return out
+
+
+def _separator_pipes(lines: Sequence[_PlainLine]) -> int | None:
+    """The pipes of the first separator row among ``lines``, with the pieces it was cut into."""
+    for i, line in enumerate(lines):
+        text = _line_text(line).strip()
+        if text.startswith("|") and _PIPE_SEPARATOR_RE.match(text):
+            count = text.count("|")
+            for nxt in lines[i + 1:]:
+                piece = _line_text(nxt).strip()
+                if nxt.glyphs[0].col or piece.startswith("|-") or not _PIPE_SEPARATOR_RE.match(piece):
+                    break
+                count += piece.count("|")  # the rest of a separator cut where the line ended
+            return count
+    return None
+
+
+def _wrapped(line: _PlainLine, nxt: _PlainLine, right: int, stop: int | None, pipes: int | None = None) -> bool:
+    """Whether a word processor broke one typed line here.
+
+    In a Markdown table (``pipes``: its separator's pipe count) a row opens and closes with a
+    pipe: an unclosed row continues, and a row closed early continues only while the two lines
+    hold no more pipes than one row. Elsewhere: the next line's first word, after the blank the
+    line's own last word had before it, would not have fitted at the end of this one.
+    """
+    if nxt.glyphs[0].col > 0:
+        return False
+    if pipes is not None and line.pipe_row:
+        if line.glyphs[-1].text[-1] != "|":
+            return True
+        head_pipes = _line_text(nxt).count("|")
+        return line.row_pipes + head_pipes <= pipes if nxt.glyphs[0].text[0] == "|" else line.row_pipes < pipes
+    if line.glyphs[-1].text[-1] in SENTENCE_ENDS and _HEADING_START_RE.match(
+            "".join(g.text for g in nxt.glyphs[:4])):
+        return False  # a heading after a paragraph that happened to fill its last line
+    tail, head = line.glyphs[-1].text[-1], nxt.glyphs[0].text[0]
+    if _char_width(tail) == 2 and _char_width(head) == 2:
+        blank = 0
+    elif _char_width(tail) == 2 or _char_width(head) == 2:
+        blank = 1  # a space may have stood between a CJK character and a Latin word
+    elif stop is not None:
+        typed_end = line.end + line.shift
+        blank = (typed_end // stop + 1) * stop - typed_end
+    elif tail.isdigit() and head.isdigit():
+        blank = _last_gap(line)  # a spaced row's numbers stand a column gap apart
+    else:
+        blank = 1
+    return line.end + blank + _first_word_width(nxt) > right
+
+
+def _join_text(line: _PlainLine, nxt: _PlainLine, stop: int | None, right: int) -> str:
+    """What a wrap swallowed. Where the next word would have fitted straight after the line, the
+    break was at a blank (a tab in tab-typed text; between numbers a column gap); else nothing
+    next to CJK (a break between characters) or in a word cut for being wider than the line."""
+    tail, head = line.glyphs[-1].text[-1], nxt.glyphs[0].text[0]
+    fitted = line.end + _first_word_width(nxt) <= right
+    if stop is not None and _char_width(tail) == 2 and head.isdigit():
+        return "\t"  # tab-typed text: a label's numbers are a tab away from it
+    if not fitted and (_char_width(tail) == 2 or _char_width(head) == 2):
+        return ""
+    if not fitted and all(g.gap == 0 for g in line.glyphs[1:]) and line.glyphs[0].col == 0:
+        return ""  # one word wider than the line, cut where the line ended
+    if stop is not None:
+        return "\t"
+    return WRAPPED_NUMBER_GAP if tail.isdigit() and head.isdigit() else " "
+
+
+def _typed_width(text: str, start: int, stop: int | None) -> int:
+    """Columns ``text`` (spaces, tabs) takes in the typed line from column ``start``."""
+    col = start
+    for ch in text:
+        col = (col // stop + 1) * stop if ch == "\t" and stop else col + 1
+    return col - start
+
+
+def plain_document(pages: Sequence[PageLayout], media_type: str, *, ocr: bool = False) -> Document:
+    """The pages' tokens as plain text in reading order, every character with its page and box.
+
+    No grid step: what a text reader would have got had the report been handed over as the
+    text it was typed as (see the comment above). ``boxes`` hold one box per character.
+    """
+    tokens = [t for page in pages for t in page.tokens]
+    lines = _drop_running(pages, [_plain_lines(page, min((t.x0 for t in tokens), default=0.0),
+                                               _column_unit(tokens)) for page in pages]) if tokens else []
+    body = [line for page_lines in lines for line in page_lines]
+    if not body:
+        return Document(text="", media_type=media_type, pages=len(pages), ocr=ocr)
+    margin_cols = min(line.glyphs[0].col for line in body)
+    for line in body:  # columns from the text's own left edge, not the first token's
+        line.glyphs[0].gap -= margin_cols
+        for g in line.glyphs:
+            g.col -= margin_cols
+    _count_blank_lines(lines, statistics.median(t.height for t in tokens))
+    stop = _tab_stop(body)
+    right = max(line.end for line in body)
+    table_pipes = _table_pipes(body)
+
+    parts: list[str] = []
+    boxes: list[TextBox] = []
+    page_starts: list[int] = []
+    offset = 0
+    k = 0
+    for page, page_lines in zip(pages, lines):
+        page_starts.append(offset)
+        for line in page_lines:
+            joined = False
+            line.pipe_row = line.glyphs[0].text[0] == "|"
+            line.row_pipes = _line_text(line).count("|")
+            if k:
+                previous = body[k - 1]
+                joined = not line.blank and _wrapped(previous, line, right, stop, table_pipes[k - 1])
+                sep = _join_text(previous, line, stop, right) if joined else "\n" * (line.blank + 1)
+                if joined:
+                    line.pipe_row = previous.pipe_row
+                    line.row_pipes += previous.row_pipes
+                    typed_end = previous.end + previous.shift
+                    line.shift = typed_end + _typed_width(sep, typed_end, stop)
+                parts.append(sep)
+                offset += len(sep)
+                if line is page_lines[0]:
+                    page_starts[-1] = offset
+            for i, glyph in enumerate(line.glyphs):
+                gap = "" if i == 0 and joined else _gap_text(glyph, stop, line.shift)
+                parts.append(gap)
+                offset += len(gap)
+                boxes.extend(_char_boxes(glyph, offset, page.number))
+                parts.append(glyph.text)
+                offset += len(glyph.text)
+            k += 1
+    return Document(text="".join(parts) + "\n", media_type=media_type, pages=len(pages), page_starts=page_starts,
+                    ocr=ocr, boxes=boxes)
+
+
+def _count_blank_lines(lines: Sequence[Sequence[_PlainLine]], text_height: float) -> None:
+    """Blank lines before each line, from the vertical gaps in line pitches; across a page break,
+    the room under the last line of a page and above the first line of the next one."""
+    steps = [b.top - a.top for page_lines in lines for a, b in zip(page_lines, page_lines[1:])
+             if b.top - a.top > 0.5 * (a.bottom - a.top)]
+    pitch = _line_pitch(steps, text_height)
+    top_limit = min(page_lines[0].top for page_lines in lines if page_lines)
+    bottom_limit = max(page_lines[-1].top for page_lines in lines if page_lines)
+    under = 0  # blank lines under the last line of the previous page
+    for page_lines in lines:
+        for k, line in enumerate(page_lines):
+            if k:
+                line.blank = max(0, round((line.top - page_lines[k - 1].top) / pitch) - 1)
+            else:
+                line.blank = under + max(0, round((line.top - top_limit) / pitch))
+        if page_lines:
+            under = max(0, round((bottom_limit - page_lines[-1].top) / pitch))
+
+
+def _line_pitch(steps: Sequence[float], text_height: float) -> float:
+    """The distance from one typed line to the next: the largest step every step is a multiple
+    of (text with blank lines between all its lines has no single step to measure)."""
+    if not steps:
+        return max(1.0, text_height * 1.5)
+    ordered = sorted(steps)
+    shortest = ordered[len(ordered) // 20]
+    for divisor in range(1, MAX_PITCH_DIVISOR + 1):
+        pitch = shortest / divisor
+        if pitch < text_height:
+            break
+        fits = sum(1 for s in steps if abs(s / pitch - round(s / pitch)) <= PITCH_TOLERANCE)
+        if fits >= PITCH_SHARE * len(steps):
+            return pitch
+    return shortest
+
+
+def _char_boxes(glyph: _Glyph, start: int, page: int) -> list[TextBox]:
+    """One box per character; an OCR box's characters share its width by their display widths."""
+    if len(glyph.text) == 1:
+        return [TextBox(start, start + 1, page, _rounded_out(glyph.bbox), glyph.confidence)]
+    x0, top, x1, bottom = glyph.bbox
+    total = max(1, _display_width(glyph.text))
+    out: list[TextBox] = []
+    used = 0
+    for k, ch in enumerate(glyph.text):
+        w = _char_width(ch)
+        a = x0 + (x1 - x0) * used / total
+        used += w
+        b = x0 + (x1 - x0) * used / total
+        out.append(TextBox(start + k, start + k + 1, page, _rounded_out((a, top, b, bottom)), glyph.confidence))
+    return out
+
+
+def _rounded_out(bbox: BBox) -> BBox:
+    """To a tenth of a point, outwards: the box still holds the whole character."""
+    return (math.floor(bbox[0] * 10) / 10, math.floor(bbox[1] * 10) / 10,
+            math.ceil(bbox[2] * 10) / 10, math.ceil(bbox[3] * 10) / 10)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from gongkai.inference.tables.numbers import digits_of
 from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
 from gongkai.inference.tables.tokens import Token
 
@@ -53,8 +54,12 @@ class SlotValue:
     alternatives: int = 1
 
 
-def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
-    """Cut the stream into rows: a row's labels are the label cells since the previous values."""
+def group_rows(tokens: Sequence[Token], width: int = 2) -> list[RowObservation]:
+    """Cut the stream into rows: a row's labels are the label cells since the previous values.
+
+    ``width``: cells a full row holds; a line break inside fewer values than that (a scraper's
+    newline between cells) does not end the row.
+    """
     rows: list[RowObservation] = []
     current = RowObservation()
     for tok in tokens:
@@ -67,7 +72,7 @@ def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
         values = current.values
         # Line-structured layouts (tabs, pipes, spaced columns) print a row per line: values on a
         # new line after a full line of values are the next row, even if its label was lost.
-        if (len(values) > 1 and tok.line != values[-1].line
+        if (len(values) > 1 and tok.line != values[-1].line and _cells(values) >= width
                 and all(v.gap == 0 and not v.inferred for v in values[1:])):
             rows.append(current)
             current = RowObservation()
@@ -75,6 +80,11 @@ def group_rows(tokens: Sequence[Token]) -> list[RowObservation]:
     if current.values or current.labels:
         rows.append(current)
     return rows
+
+
+def _cells(values: Sequence[Token]) -> int:
+    """Cells the values print at least: a run of digits counts each digit."""
+    return sum(len(digits_of(t.text)) or 1 if t.kind == "run" else 1 for t in values)
 
 
 def value_fit(row: RowObservation, width: int) -> float:
@@ -110,6 +120,8 @@ def align_rows(
                 row = [UNLABELLED_SCORE * fit] * n_template
             else:
                 row[m.index] = m.score * fit
+                for index, score in m.others:
+                    row[index] = max(row[index], score * fit)
         scores.append([v if v > MIN_PAIR_SCORE else 0.0 for v in row])
 
     dp = [[0.0] * (n_template + 1) for _ in range(n + 1)]

@@ -21,6 +21,7 @@ from gongkai.inference.tables.align import (
     group_rows,
 )
 from gongkai.inference.tables.decode import (
+    Piece,
     RowCheck,
     RowDecode,
     Value,
@@ -28,7 +29,7 @@ from gongkai.inference.tables.decode import (
     decode_row,
     pieces_of,
 )
-from gongkai.inference.tables.numbers import normalize_label
+from gongkai.inference.tables.numbers import digits_of, normalize_label
 from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
 from gongkai.inference.tables.tokens import GapStats, Token, TokenStream, tokenize
 from gongkai.report import Cell, Report
@@ -40,6 +41,8 @@ LINE_START_MAX_BACK = 80
 # 表四 values: how many value cells the data row holds.
 APPEAL_WIDTH = len(T.APPEAL_GROUPS) * len(T.APPEAL_COLUMNS)
 REQUEST_WIDTH = len(T.REQUEST_COLUMNS)
+# A run read as several rows means their labels were lost: this much cost per extra row.
+LOST_LABEL_COST = 2.0
 
 _T3_ANCHOR_RE = re.compile(r"本\s*年\s*新\s*[收牧]")
 _T4_ANCHOR_RE = re.compile(r"结\s*果(?:\s|<br\s*/?>)*维\s*持")
@@ -82,6 +85,15 @@ class Evidence:
     alternatives: int = 1
     # The decoder read a printed separator as inside a number ("1 234"): rare, so doubtful.
     sep_merged: bool = False
+    # The cell's row has a blank cell, and whether its sum holds with blanks read as 0 (-1: no sum).
+    row_blank: bool = False
+    row_ok_blank_zero: int = -1
+    # Some row of the document printed fewer digits than cells: blanks print as nothing there,
+    # so any run may hide one.
+    hidden_blanks: bool = False
+    zero_or_blank: bool = False
+    # Decoded from a run of several cells that no sum checks (表二): only the digit count supports it.
+    unchecked_run: bool = False
 
 
 @dataclass
@@ -205,6 +217,7 @@ def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: Label
         inferred_empty=bool(tok is not None and tok.inferred),
         alternatives=slot.alternatives,
         sep_merged=sep_merged,
+        zero_or_blank=not slot.value,
     )
 
 
@@ -261,10 +274,12 @@ def decoded_slots(d: RowDecode, text: str) -> list[SlotValue]:
 
 def read_requests(text: str, stream: TokenStream, report: Report, read: TableRead, grid: bool = False) -> None:
     read.layouts.update(stream.layouts)
-    rows = group_rows(stream.tokens)
+    rows = group_rows(stream.tokens, REQUEST_WIDTH)
     aligned = align_rows(rows, REQUEST_MATCHER, len(T.REQUEST_ROWS), REQUEST_WIDTH)
     labelled = sum(1 for _, m in aligned.values() if m is not None)
     if labelled < len(T.REQUEST_ROWS) // 3 and _fill_requests_in_order(stream, report, read):
+        return
+    if not grid and _read_full_rows_in_order(rows, aligned, report, read):
         return
     if not aligned:
         read.warnings.append("表三: no row of the table could be read")
@@ -274,7 +289,9 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
     decoded: dict[str, RowDecode] = {}
     matches: dict[str, LabelMatch | None] = {}
     columns = header_columns(stream.tokens, T.REQUEST_COLUMN_LABELS, T.REQUEST_COLUMNS)
-    for index, (row, match) in sorted(aligned.items()):
+    indices = sorted(aligned)
+    for n, index in enumerate(indices):
+        row, match = aligned[index]
         key = T.REQUEST_ROWS[index].key
         matches[key] = match
         # Markup grids place every value under its header; text tables only when blank cells
@@ -287,23 +304,65 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
         if by_column is not None:
             slots_by_row[key] = by_column
             continue
-        if row.runs:
-            d = decode_row(pieces_of(row.values), REQUEST_WIDTH, _request_row_ok, _request_prefix_ok)
-            if d is not None:
-                decoded[key] = d
+        if _needs_decoding(row, REQUEST_WIDTH, grid):
+            span = _lost_label_span(index, indices[n + 1] if n + 1 < len(indices) else len(T.REQUEST_ROWS))
+            found = _decode_request_rows(pieces_of(row.values), span)
+            if found is not None:
+                keys, d = found
+                decoded["|".join(keys)] = d
+                for k in keys[1:]:
+                    matches[k] = None
                 continue
         slots_by_row[key] = assign_slots(row, REQUEST_WIDTH)
     fixed = {k: [s.value for s in v] for k, v in slots_by_row.items()}
-    choose_rows(decoded, fixed, _requests_broken)
-    for key, d in decoded.items():
-        slots_by_row[key] = decoded_slots(d, text)
+    choose_rows(decoded, fixed, lambda table: _requests_broken(_split_joined(table)))
+    for joined, d in decoded.items():
+        slots = decoded_slots(d, text)
+        for i, key in enumerate(joined.split("|")):
+            slots_by_row[key] = slots[i * REQUEST_WIDTH:(i + 1) * REQUEST_WIDTH]
+    merged_rows = {k for joined, d in decoded.items() if d.best.merges > 0 for k in joined.split("|")}
+    if ("other_processing" in slots_by_row and "other_overdue_correction" not in slots_by_row
+            and any(k in slots_by_row for k in ("other_overdue_fee", "other_other"))):
+        # "（六）其他处理 0 0 …" before its 2. and 3. sub-rows: the 2021 first sub-row, label lost.
+        slots_by_row["other_overdue_correction"] = slots_by_row.pop("other_processing")
+        matches["other_overdue_correction"] = None
     for key, slots in slots_by_row.items():
-        merged = key in decoded and decoded[key].best.merges > 0
         for column, slot in zip(T.REQUEST_COLUMNS, slots):
-            _set(report, read, f"requests.{key}.{column}", slot, matches[key], sep_merged=merged)
+            _set(report, read, f"requests.{key}.{column}", slot, matches.get(key),
+                 label_how=None if matches.get(key) else "order", sep_merged=key in merged_rows)
     uses_single_row = "other_processing" in slots_by_row
     uses_2021_rows = any(k in slots_by_row for k in ("other_overdue_correction", "other_overdue_fee"))
     read.single_other_row = uses_single_row and not uses_2021_rows
+
+
+def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tuple[RowObservation, LabelMatch | None]],
+                             report: Report, read: TableRead) -> bool:
+    """Shredded tables: labels detached from their values, but every row printed whole and in order.
+
+    When the rows that print exactly one value per column are as many as a template has rows,
+    and the labels placed fewer of them, the template's order places them all.
+    """
+    full = [row for row in rows if row.values and row.numbers == REQUEST_WIDTH
+            and all(t.kind in ("number", "empty") for t in row.values)]
+    for version in ("2021", "2019"):
+        keys = [r.key for r in T.REQUEST_ROWS if version in r.versions]
+        placed = sum(1 for index, (row, _) in aligned.items() if row in full)
+        if len(full) != len(keys) or placed == len(keys):
+            continue
+        by_row = {id(row): m for row, m in aligned.values()}
+        for key, row in zip(keys, full):
+            numbers = [t for t in row.values if t.kind == "number"]
+            match = by_row.get(id(row))
+            agrees = match is not None and T.REQUEST_ROWS[match.index].key == key
+            for column, tok in zip(T.REQUEST_COLUMNS, numbers):
+                _set(report, read, f"requests.{key}.{column}",
+                     SlotValue(tok, tok.number.value if tok.number else None, "count"),
+                     match if agrees else None, None if agrees else "order")
+        read.found["requests"] = True
+        read.single_other_row = version == "2019"
+        read.warnings.append("表三: rows detached from their labels; read in template order")
+        return True
+    return False
 
 
 def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead) -> bool:
@@ -322,6 +381,63 @@ def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead
             read.warnings.append("表三: row labels could not be matched; numbers read in template order")
             return True
     return False
+
+
+def _needs_decoding(row: RowObservation, width: int, grid: bool = False) -> bool:
+    """Digits ran together (a run), or fewer numbers than cells with no blank printed and enough
+    digits for every cell: the printed separators are not the cells' boundaries ("5800000  58")."""
+    if row.runs or grid:
+        return bool(row.runs)
+    numbers = [t for t in row.values if t.kind == "number"]
+    return (0 < len(numbers) < width and len(numbers) == len(row.values)
+            and sum(len(digits_of(t.text)) for t in numbers) >= width
+            and all(t.number is not None and isinstance(t.number.value, int) for t in numbers))
+
+
+def _lost_label_span(index: int, next_index: int) -> list[str]:
+    """Template rows a printed row may hold: its own and those up to the next printed label."""
+    keys = [T.REQUEST_ROWS[k].key for k in range(index, next_index)]
+    return [keys[0], *(k for k in keys[1:] if k != "other_processing")]
+
+
+def _decode_request_rows(pieces: list[Piece], span: Sequence[str]) -> tuple[list[str], RowDecode] | None:
+    """Read a run as its own row, or as it and the rows after it whose labels were lost.
+
+    Each extra row costs ``LOST_LABEL_COST``; all rows' sums must hold for more than one row.
+    """
+    best: tuple[list[str], RowDecode] | None = None
+    best_cost = 0.0
+    digits = sum(1 if p.blank or p.whole else len(p.text) for p in pieces)
+    for k in range(1, len(span) + 1):
+        if k > 1 and digits < k * REQUEST_WIDTH:
+            break
+        width = k * REQUEST_WIDTH
+        d = decode_row(pieces, width, _rows_ok, _rows_prefix_ok) if k > 1 else decode_row(
+            pieces, width, _request_row_ok, _request_prefix_ok)
+        if d is None or (k > 1 and (d.short or not d.best.row_ok)):
+            continue
+        cost = d.best.cost + LOST_LABEL_COST * (k - 1) + (0.0 if d.best.row_ok else LOST_LABEL_COST * len(span))
+        if best is None or cost < best_cost:
+            best, best_cost = (list(span[:k]), d), cost
+    return best
+
+
+def _rows_ok(values: list[int]) -> bool:
+    return all(_request_row_ok(values[i:i + REQUEST_WIDTH]) for i in range(0, len(values), REQUEST_WIDTH))
+
+
+def _rows_prefix_ok(values: list[int], digits_left: int) -> bool:
+    done = len(values) - len(values) % REQUEST_WIDTH
+    return _rows_ok(values[:done]) if done and len(values) % REQUEST_WIDTH == 0 else True
+
+
+def _split_joined(table: dict[str, list[Value]]) -> dict[str, list[Value]]:
+    """Rows decoded together ("a|b") as one entry per template row, for the identities."""
+    out: dict[str, list[Value]] = {}
+    for joined, values in table.items():
+        for i, key in enumerate(joined.split("|")):
+            out[key] = values[i * REQUEST_WIDTH:(i + 1) * REQUEST_WIDTH]
+    return out
 
 
 _OUTCOME_KEYS = tuple(r.key for r in T.REQUEST_ROWS
@@ -366,7 +482,8 @@ def read_appeals(text: str, region: tuple[int, int], report: Report, read: Table
         data.append(tok)
     row = RowObservation(values=data)
     merged = False
-    if row.runs and (d := decode_row(pieces_of(data), APPEAL_WIDTH, _appeal_runs_ok, _appeal_groups_so_far_ok)):
+    if _needs_decoding(row, APPEAL_WIDTH, grid) and (
+            d := decode_row(pieces_of(data), APPEAL_WIDTH, _appeal_runs_ok, _appeal_groups_so_far_ok)):
         choose_rows({"appeals": d}, {}, None)
         slots = decoded_slots(d, text)
         merged = d.best.merges > 0
@@ -426,6 +543,7 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
         seen.add(match.index)
         for path, slot in zip(spec.paths, slots):
             _set(report, read, f"proactive.{path}", slot, match)
+            read.evidence[f"proactive.{path}"].unchecked_run = len(slots) > 1 and slot.method.startswith("run")
     if seen:
         read.found["proactive"] = True
 
@@ -438,7 +556,7 @@ def _proactive_plausible(values: list[int]) -> bool:
 def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | None = None,
                signed: bool = False) -> list[SlotValue]:
     """A row's slots: decoded when its digits ran together, else by count or position."""
-    if row.runs and (d := decode_row(pieces_of(row.values, signed), width, check)):
+    if _needs_decoding(row, width) and (d := decode_row(pieces_of(row.values, signed), width, check)):
         choose_rows({"row": d}, {}, None)
         return decoded_slots(d, text)
     return assign_slots(row, width)
@@ -462,6 +580,7 @@ def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, 
             read.evidence[f"proactive_2019.{label}.{column}"] = Evidence(
                 label_how=match.how, label_score=match.score, slot_method=slot.method,
                 repairs=slot.token.number.repairs if slot.token and slot.token.number else (),
+                alternatives=slot.alternatives, unchecked_run=len(slots) > 1 and slot.method.startswith("run"),
             )
     if seen:
         read.found["proactive"] = True
@@ -474,12 +593,15 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
     for row_key in (r.key for r in T.REQUEST_ROWS):
         row = getattr(req, row_key)
         vals = [getattr(row, c).value for c in T.REQUEST_COLUMNS]
-        if all(v is not None for v in vals):
-            ok = int(abs(sum(vals[:6]) - vals[6]) < 1e-9)
-            for c in T.REQUEST_COLUMNS:
-                ev = read.evidence.get(f"requests.{row_key}.{c}")
-                if ev is not None:
-                    ev.row_ok = ok
+        blank = any(v is None for v in vals)
+        zeroed = [v or 0 for v in vals]
+        ok_zero = int(abs(sum(zeroed[:6]) - zeroed[6]) < 1e-9) if any(v is not None for v in vals) else -1
+        for c in T.REQUEST_COLUMNS:
+            ev = read.evidence.get(f"requests.{row_key}.{c}")
+            if ev is not None:
+                ev.row_blank, ev.row_ok_blank_zero = blank, ok_zero
+                if not blank:
+                    ev.row_ok = ok_zero
     outcome_keys = [r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total",
                                                                        "carried_forward")]
     for c in T.REQUEST_COLUMNS:
@@ -531,4 +653,7 @@ def read_tables(text: str, report: Report, grid: bool = False) -> TableRead:
     else:
         read.warnings.append("表四 (行政复议、行政诉讼情况) not found")
     mark_arithmetic(report, read)
+    if any(ev.slot_method == "run_short" for ev in read.evidence.values()):
+        for ev in read.evidence.values():
+            ev.hidden_blanks = ev.slot_method.startswith("run")
     return read

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -22,6 +22,10 @@ PREFIX_BASE_SCORE = 0.75
 PREFIX_LENGTH_WEIGHT = 0.2
 # "（三）不予公开 | 1." — a bare sub-row number after its group's label.
 GROUP_NUMBER_SCORE = 0.9
+# A group heading alone before values ("（三）不予公开 0 0 0"): its first sub-row, label lost.
+GROUP_FIRST_ROW_SCORE = 0.7
+# Characters a group heading may carry beyond its name (三、本年度办理结果（三）不予公开).
+GROUP_HEADING_SLACK = 8
 # Fuzzy: Dice coefficient of character bigrams; below this it is no match.
 FUZZY_MIN_DICE = 0.62
 FUZZY_SCALE = 0.9
@@ -35,6 +39,9 @@ class LabelMatch:
     index: int
     score: float
     how: MatchHow
+    # Other rows the label may name, with their scores: "其他处理" is the 2019 row and the heading
+    # of the 2021 group whose first sub-row lost its label; the alignment's neighbours decide.
+    others: tuple[tuple[int, float], ...] = ()
 
 
 # A sub-row number, possibly with the first characters of its label ("1." / "1.申").
@@ -117,4 +124,13 @@ class LabelMatcher:
                 best = hit
                 if hit.how == "exact":
                     break
+        if self._groups:
+            # "（三）不予公开 0 0 …": the first sub-row lost its label and its values follow the group's.
+            last = normalize_label(parts[-1])
+            for name, rows in self._groups.items():
+                if rows and last.endswith(name) and len(last) <= len(name) + GROUP_HEADING_SLACK:
+                    if best is None or best.how != "exact":
+                        return LabelMatch(rows[0], GROUP_FIRST_ROW_SCORE, "group")
+                    if best.index != rows[0]:
+                        return replace(best, others=((rows[0], GROUP_FIRST_ROW_SCORE),))
         return best

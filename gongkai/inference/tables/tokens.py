@@ -38,9 +38,12 @@ _BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Digits (possibly a decimal, possibly space-separated numbers) inside a mixed cell.
 # OCR letters for digits (O, l, 〇) count inside an area only next to a real digit.
 _AREA_CHAR = r"[0-9０-９OolI〇,，.．]"
-_AREA_START = r"(?:[0-9０-９]|[OolI〇](?=[0-9０-９OolI〇]*[0-9０-９]))"
+_AREA_START = (r"(?:[0-9０-９]|(?<![A-Za-z])[OolI〇]"
+               r"(?=[0-9０-９OolI〇.．,，]*(?:[0-9０-９]|[ \xa0\u3000]+[0-9０-９])))")
+# After a value and a space, an OCR letter not followed by a Latin letter is a digit ("0 0 l(二)").
+_AREA_NEXT = r"(?:[0-9０-９]|[OolI〇](?=[0-9０-９OolI〇]*(?![A-Za-z])))"
 _NUMBER_AREA_RE = re.compile(
-    r"(?:" + _AREA_START + _AREA_CHAR + r"*(?:[ \xa0\u3000]+" + _AREA_START + _AREA_CHAR + r"*)*"
+    r"(?:" + _AREA_START + _AREA_CHAR + r"*(?:[ \xa0\u3000]+" + _AREA_NEXT + _AREA_CHAR + r"*)*"
     + r"|(?<=[\u4e00-\u9fff])[O〇](?![A-Za-z0-9]))"  # a lone O read for 0 right after a label
 )
 # "2.其他…" / "3、要求…": a digit that numbers the label after it, not a value.
@@ -49,6 +52,9 @@ _PROSE_MARKS = ("。", "；", "！", "？")
 # A sign printed between two values ("5减12", "3-1") belongs to the second one.
 _SIGNS = frozenset({"减", "增", "-", "+", "－", "＋", "−"})
 _ANY_DIGIT_RE = re.compile(r"\d")
+_ZERO_LED_RE = re.compile(r"^[0０][0-9０-９]+$")
+# More digits than any one cell prints (decode.MAX_NUMBER_DIGITS).
+_LONGER_THAN_A_CELL_RE = re.compile(r"^[0-9０-９]{8,}$")
 # Where a long flattened line may be cut: after a sentence, or at a paragraph indent.
 _SENTENCE_END_RE = re.compile(r"[。；！？]|\u3000{2,}")
 # A section or clause heading after a value ("…4166.2146(二)主动公开…") starts a new cell too,
@@ -175,6 +181,8 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
     parsed = parse_number(content)
     if parsed is not None:
         kind: TokenKind = "empty" if parsed.blank else "number"
+        if _ZERO_LED_RE.match(content) or _LONGER_THAN_A_CELL_RE.match(content):
+            kind = "run"  # "00000", "258210540000000": several cells run together, not one number
         return [Token(kind, content, start, end, gap, parsed, line=line_no)]
     if _is_prose(content) or not _ANY_DIGIT_RE.search(content):
         return [Token("label", content, start, end, gap, line=line_no)]

@@ -1,0 +1,101 @@
+"""The scraped family and shredded Markdown: read right whatever the traits, never confidently wrong.
+
+Generated reports (``training/synth.py``, layouts ``scraped`` and ``markdown_shredded``) record
+the traits they drew; each trait must be read on its own, so a regression names its class.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+
+import pytest
+
+from gongkai.inference.narrative.sentences import segment
+from gongkai.inference.pipeline import extract
+from gongkai.report import Report
+from gongkai.training.calibrate import graded_cells
+from gongkai.training.synth import SCRAPED_TRAITS, SHREDDED_TRAITS, SynthReport, generate
+
+REPORTS = 240
+BLANK_RATE = 0.05
+# Share of cells each trait's reports must read right: the issue's goal is 99.5 % (scraped) and
+# 99 % (shredded). Traits still below it keep a floor just under what they reach today
+# (measured with this test's sample), so that a regression fails while the gap stays visible.
+SCRAPED_MIN_RIGHT = 0.99
+SHREDDED_MIN_RIGHT = 0.98
+BELOW_GOAL_FLOORS = {
+    "sep_tab": 0.985, "sep_newline": 0.97, "signed_change": 0.985,
+    "blank_nothing": 0.75, "blank_mark": 0.9,  # blanks printed as nothing cannot be told from spacing
+    "header_lost": 0.97,
+}
+CONFIDENT = 0.9
+
+
+@lru_cache(maxsize=4)
+def read_set(layout: str, blank_rate: float, n: int = REPORTS) -> tuple[tuple[SynthReport, Report], ...]:
+    items = generate(n, seed=2026, layouts=(layout,), noise=(0.0, 0.1), blank_rate=blank_rate)
+    return tuple((item, extract(item.source_bytes, path=f"{layout}-{i}", sentences=False))
+                 for i, item in enumerate(items))
+
+
+# Traits that need blank cells in the gold: measured on the set with blanks.
+BLANK_TRAITS = frozenset({"blank_nothing", "blank_mark"})
+
+
+def right_by_trait(layout: str, blank_rate: float = 0.0) -> dict[str, list[bool]]:
+    out: dict[str, list[bool]] = defaultdict(list)
+    for item, report in read_set(layout, blank_rate):
+        oks = [ok for _, _, ok in graded_cells(report, item)]
+        for trait in (*item.traits, "all"):
+            out[trait].extend(oks)
+    return out
+
+
+@pytest.mark.parametrize("trait", [*SCRAPED_TRAITS, "all"])
+def test_scraped_reports_are_read_right_for_every_trait(trait: str) -> None:
+    cells = right_by_trait("scraped", BLANK_RATE if trait in BLANK_TRAITS else 0.0).get(trait)
+    assert cells, f"no generated report drew {trait}"
+    floor = BELOW_GOAL_FLOORS.get(trait, SCRAPED_MIN_RIGHT)
+    assert sum(cells) / len(cells) >= floor, f"{trait}: {sum(cells)}/{len(cells)} cells right"
+
+
+@pytest.mark.parametrize("trait", [*SHREDDED_TRAITS, "all"])
+def test_shredded_markdown_is_read_right_for_every_trait(trait: str) -> None:
+    cells = right_by_trait("markdown_shredded").get(trait)
+    if not cells:
+        pytest.skip(f"no shredded report drew {trait} in this sample")
+    floor = BELOW_GOAL_FLOORS.get(trait, SHREDDED_MIN_RIGHT)
+    assert sum(cells) / len(cells) >= floor, f"{trait}: {sum(cells)}/{len(cells)} cells right"
+
+
+@pytest.mark.parametrize(("layout", "blank_rate"), [("scraped", 0.0), ("markdown_shredded", 0.0)])
+def test_no_wrong_cell_is_confident(layout: str, blank_rate: float) -> None:
+    wrong = [(item.layout, path, cell.value if cell else None, round(cell.confidence, 3) if cell else None)
+             for item, report in read_set(layout, blank_rate)
+             for path, cell, ok in graded_cells(report, item) if not ok and cell and cell.confidence >= CONFIDENT]
+    assert not wrong, wrong[:5]
+
+
+def test_no_false_alarm_on_consistent_scraped_reports() -> None:
+    """Generated gold always adds up: an error finding would be a false alarm."""
+    errors = [(i, f["rule"]) for i, (_, report) in enumerate(read_set("scraped", 0.0))
+              for f in report.findings if f["severity"] == "error" and f["rule"].startswith(("requests", "appeals"))]
+    assert not errors, errors[:5]
+
+
+# Share of reports whose first sentence after the tables must reach the segmenter (the goal is all;
+# 83 of 181 today: the section-heading and in-table rules still drop many; see the session note)
+# today's floor, measured on this sample, stays just under what is reached).
+PROSE_AFTER_TABLES_MIN_SHARE = 0.4
+
+
+def test_prose_straight_after_the_tables_reaches_the_sentence_segmenter() -> None:
+    reached: list[bool] = []
+    for item, report in read_set("scraped", 0.0):
+        if "prose_after_table" not in item.traits or not item.after_tables_sentence:
+            continue
+        texts = "".join("".join(s.text for s in segment(report.text, report.sections)).split())
+        reached.append("".join(item.after_tables_sentence.split())[:12] in texts)
+    assert len(reached) >= 20
+    assert sum(reached) / len(reached) >= PROSE_AFTER_TABLES_MIN_SHARE, f"{sum(reached)}/{len(reached)} reached"
