@@ -27,6 +27,8 @@ NOT_APPLICABLE_CONFIDENCE = 0.99
 # A str shorter than this, on one line, with one of these suffixes, is taken for a path.
 PATH_MAX_CHARS = 1024
 DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".docx", ".doc", ".pdf", ".png", ".jpg", ".tif"})
+# Confidence that a cell the template lacks is empty, when the table lost rows (its version was a guess).
+INCOMPLETE_NOT_APPLICABLE = 0.5
 # Cells read in template order because no row label matched (structure lost).
 ORDER_FALLBACK_CONFIDENCE = 0.6
 # template_from_wording's confidence from which it names the template when 表二's header was not read.
@@ -162,10 +164,15 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
     structured = doc.structured_tables > 0
     scores: list[float] = []
     missing: list[str] = []
-    for path, cell in report.table_cells():
+    cells = list(report.table_cells())
+    incomplete = _incomplete_tables(cells, report, read)
+    for path, cell in cells:
+        table = path.split(".", 1)[0]
         if not applicable(path, report.format_version, read.single_other_row):
             if cell.value is None:
-                cell.confidence = NOT_APPLICABLE_CONFIDENCE
+                # Certain only when the table was read whole: with rows lost, the template's
+                # version (which rows it has) was itself a guess.
+                cell.confidence = INCOMPLETE_NOT_APPLICABLE if table in incomplete else NOT_APPLICABLE_CONFIDENCE
             continue
         ev = read.evidence.get(path)
         if ev is None:
@@ -175,6 +182,7 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
             continue
         ev.structured = structured
         ev.ocr = doc.ocr
+        ev.table_incomplete = table in incomplete
         cell.confidence = cell_confidence(ev, cell.value is None, layouts)
         if doc.ocr and _ocr_doubt(ev):
             cell.confidence = min(cell.confidence, OCR_DOUBTFUL_CONFIDENCE)
@@ -198,6 +206,15 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
     else:
         fields = [report.agency.confidence, report.year.confidence]
         report.confidence = round((sum(scores) / len(scores) if scores else 0.0) * 0.9 + 0.05 * sum(fields), 4)
+
+
+def _incomplete_tables(cells: list[tuple[str, Cell]], report: Report, read: TableRead) -> set[str]:
+    """Tables some of whose template rows were not read at all (labels lost, rows shifted)."""
+    out: set[str] = {"requests"} if read.requests_by_order else set()
+    for path, _ in cells:
+        if path not in read.evidence and applicable(path, report.format_version, read.single_other_row):
+            out.add(path.split(".", 1)[0])
+    return out
 
 
 def _ocr_doubt(ev: Evidence) -> bool:

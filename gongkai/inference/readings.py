@@ -19,27 +19,34 @@ reading's own numbers show, in this order (the first difference decides):
 3. mean cell confidence (the calibrated model on each reading's evidence), by more than
    ``CONFIDENCE_MARGIN``.
 
-Ties go to the layout reading, which is also all that non-PDF inputs get (they have no
-``plain`` document and pay nothing for this). Where the two readings disagree on a table the
-kept one is recorded in the report's warnings, with the figure that decided, e.g.
+Ties go to the layout reading, and so does a table both readings give the same values; the
+layout reading is also all that non-PDF inputs get (they have no ``plain`` document and pay
+nothing for this). Where the two readings disagree on a table the kept one is recorded in the
+report's warnings, with the figure that decided, e.g.
 ``表三 read from the PDF text layer as plain text (identities hold: 39/39 vs 21/39)``; the
 reader's own warnings about a table come from the reading kept for it, all others from the
 layout reading.
 
-Spans. ``report.text`` stays the layout text (sections, claims and sentences index it). A
-cell kept from the plain reading is mapped to the characters of the same glyphs there: the
-plain text knows each character's page and box, so the layout text's boxes on that page that
-overlap the cell's glyphs are searched for its digits; one occurrence (or one clearly nearest
-the glyphs when a run-together line holds several) gives the span, anything else leaves the
-span None. The layout box holding a mapped span is split so that the span's own piece carries
-the glyphs' box (and page): ``box_at`` then gives every cell of either reading its exact box,
-and cells with no span get page and box from the glyphs directly. Known limit: cells kept from
-the plain reading are scored by the pipeline with the document's ``structured`` flag (true
-when it has ruled tables), which the confidence model was fitted on for layout cells.
+Spans. For a PDF or scan, spans are trimmed of the blanks around the number (``trim_spans``:
+only printed characters have boxes). ``report.text`` stays the layout text (sections, claims
+and sentences index it). A cell kept from the plain reading is mapped to the characters of
+the same glyphs there: the plain text knows each character's page and box, and each layout
+box holding the cell's glyphs holds the same characters as the plain text does inside it, in
+the same order; the glyphs are the k-th occurrence of their text among those, so the k-th
+occurrence in the layout box's text is the span (when both count as many; else the number's
+only occurrence in those boxes; else the span is None). The layout box holding a mapped span
+is split so that the span's own piece carries the glyphs' box: ``box_at`` then gives every
+cell its exact box and page, and a cell with no span gets them from its glyphs directly. A
+layout cell whose box holds more than its number (a whole printed line of a typed table)
+gets the same treatment the other way round (``tighten``); OCR boxes stay whole, as their
+full text is what the pipeline doubts a scanned number by. Known limit: cells kept from the
+plain reading are scored by the pipeline with the document's ``structured`` flag (true when
+it has ruled tables), which the confidence model was fitted on for layout cells.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator
@@ -107,38 +114,61 @@ def read_tables_both_ways(doc: Document, report: Report) -> TableRead:
     """``read_tables`` on the layout text and, for a PDF or scan, on its plain text too.
 
     Fills ``report`` with each table from the reading kept for it and returns the merged
-    evidence; ``doc.boxes`` gain the exact boxes of cells kept from the plain reading.
+    evidence; ``doc.boxes`` gain the exact boxes of the cells' numbers (see the module docstring).
     """
     structured = doc.structured_tables > 0
     read = read_tables(doc.text, report, grid=structured)
     plain = doc.plain
     if plain is None or not plain.text.strip():
         return read
+    trim_spans(report, doc.text)
     scratch = dataclasses.replace(
         report, text=plain.text, proactive=type(report.proactive)(), proactive_2019={},
         requests=type(report.requests)(), appeals=type(report.appeals)(), warnings=[],
     )
+    try:
+        plain_read = read_tables(plain.text, scratch, grid=False)
+    except Exception as exc:  # the second reading is a bonus: a reader bug there must not cost the report
+        read.warnings.append(f"tables not read as plain text ({type(exc).__name__}: {exc})")
+        return read
     layout = Reading(LAYOUT, report, read, doc, structured)
-    other = Reading(PLAIN, scratch, read_tables(plain.text, scratch, grid=False), plain, False)
+    other = Reading(PLAIN, scratch, plain_read, plain, False)
     choices = [choose(table, layout, other) for table in TABLES]
     source = "OCR text" if doc.ocr else "PDF text layer"
     notes = [_note(c, source) for c in choices if c.differ]
     taken = [c.table for c in choices if c.kept == PLAIN]
-    if not taken:
-        read.warnings.extend(notes)
-        return read
-    merged = _merge(layout, other, taken)
+    merged = _merge(layout, other, taken) if taken else read
     refinements = [r for table in taken for r in _take_table(table, other, report, doc)]
+    if not doc.ocr:  # an OCR box stays whole: its full text is what tells a misread ("3E")
+        done = {(r.start, r.end) for r in refinements}
+        refinements += [r for r in tighten(report, doc) if (r.start, r.end) not in done]
     doc.boxes = refine_boxes(doc.boxes, refinements)
     merged.warnings.extend(notes)
     return merged
 
 
+def trim_spans(report: Report, text: str) -> None:
+    """Spans without the blanks around the number (a paragraph indent read into a one-cell line):
+    a page's boxes hold the characters printed, and a span must start on one to find its box."""
+    cells = [c for _, c in report.table_cells()] + [c for row in report.proactive_2019.values() for c in row.values()]
+    for cell in cells:
+        if cell.span is None:
+            continue
+        start, end = cell.span
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            cell.span = (start, end)
+
+
 # ---------------------------------------------------------------- the choice
 def choose(table: str, layout: Reading, plain: Reading) -> Choice:
     """Which reading of ``table`` to keep (see the module docstring for the order)."""
+    if _values(table, layout) == _values(table, plain):
+        return Choice(table, LAYOUT, "same values", "", "", False)  # nothing to choose: today's reading
     a, b = score(table, layout), score(table, plain)
-    differ = _values(table, layout) != _values(table, plain)
     decisive = (
         ("identities hold", b.held, a.held, b.identities, a.identities),
         ("cells read", b.read, a.read, b.cells, a.cells),
@@ -148,12 +178,12 @@ def choose(table: str, layout: Reading, plain: Reading) -> Choice:
         if plain_n != layout_n:
             plain_figure, layout_figure = f"{plain_n}/{plain_of}", f"{layout_n}/{layout_of}"
             if plain_n > layout_n:
-                return Choice(table, PLAIN, label, plain_figure, layout_figure, differ)
-            return Choice(table, LAYOUT, label, layout_figure, plain_figure, differ)
+                return Choice(table, PLAIN, label, plain_figure, layout_figure, True)
+            return Choice(table, LAYOUT, label, layout_figure, plain_figure, True)
     plain_figure, layout_figure = f"{b.confidence:.2f}", f"{a.confidence:.2f}"
     if b.confidence > a.confidence + CONFIDENCE_MARGIN:
-        return Choice(table, PLAIN, "mean confidence", plain_figure, layout_figure, differ)
-    return Choice(table, LAYOUT, "mean confidence", layout_figure, plain_figure, differ)
+        return Choice(table, PLAIN, "mean confidence", plain_figure, layout_figure, True)
+    return Choice(table, LAYOUT, "mean confidence", layout_figure, plain_figure, True)
 
 
 def score(table: str, reading: Reading) -> TableScore:
@@ -179,7 +209,8 @@ def score(table: str, reading: Reading) -> TableScore:
             lhs = sum(v for v in values[:len(left)] if v is not None)
             rhs = sum(v for v in values[len(left):] if v is not None)
             held += abs(lhs - rhs) < 1e-9
-    return TableScore(held, checked, read, valued, len(cells), total / len(cells) if cells else 0.0)
+    size = PROACTIVE_2019_CELLS if table == "proactive" and reading.version == "2019" else len(cells)
+    return TableScore(held, checked, read, valued, size, total / size if size else 0.0)
 
 
 def identities(table: str, version: str, single: bool) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -312,10 +343,18 @@ class Place:
 
 
 class _Locator:
-    """Finds where the glyphs of a plain-text span stand in the layout text."""
+    """Finds where the glyphs of a plain-text span stand in the layout text.
+
+    Each layout box the glyphs fall in holds the same characters as the plain text does inside
+    that box, in the same order: the glyphs are the k-th occurrence of their text among those,
+    so the span is the k-th occurrence in the layout box's text (when both count as many).
+    Blanks may differ between the two (a layout gap read as a space), so the text is matched
+    whole, then inside a digit run, then with optional blanks between its characters.
+    """
 
     def __init__(self, doc: Document, plain: Document) -> None:
         self.doc, self.plain = doc, plain
+        self.glyphs = _GlyphIndex(plain)
         self.by_page: dict[int, list[TextBox]] = {}
         for box in doc.boxes:
             self.by_page.setdefault(box.page, []).append(box)
@@ -329,51 +368,124 @@ class _Locator:
         glyphs = [g for g in glyphs if g.page == page]
         bbox = _union(g.bbox for g in glyphs)
         confidence = min(g.confidence for g in glyphs)
-        needle = self.plain.text[a:b].strip()
-        found = self._find(needle, page, bbox) if needle else None
+        found = self._find(glyphs, page, bbox)
         if found is not None:
             confidence = min(confidence, found[1])
         return Place(page, bbox, confidence, found[0] if found else None)
 
-    def _find(self, needle: str, page: int, bbox: BBox) -> tuple[tuple[int, int], float] | None:
-        pattern = re.compile(("(?<![0-9０-９.．])" if needle[0].isdigit() else "") + re.escape(needle)
-                             + ("(?![0-9０-９.．])" if needle[-1].isdigit() else ""))
-        hits: list[tuple[float, tuple[int, int], float]] = []
-        for box in self.by_page.get(page, ()):
-            if not _overlap(box.bbox, bbox):
-                continue
+    def _find(self, glyphs: list[TextBox], page: int, bbox: BBox) -> tuple[tuple[int, int], float] | None:
+        needle = "".join(self.plain.text[g.start:g.end] for g in glyphs)
+        first = glyphs[0].start
+        x, y = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+        holding = [box for box in self.by_page.get(page, ())
+                   if box.bbox[0] - BOX_SLACK <= x <= box.bbox[2] + BOX_SLACK
+                   and box.bbox[1] - BOX_SLACK <= y <= box.bbox[3] + BOX_SLACK]
+        for box in holding:
             segment = self.doc.text[box.start:box.end]
-            for m in pattern.finditer(segment):
-                hits.append((_distance(segment, m.start(), m.end(), box.bbox, bbox),
-                             (box.start + m.start(), box.start + m.end()), box.confidence))
-        if not hits:
-            return None
-        hits.sort(key=lambda h: h[0])
-        if len(hits) > 1:
-            unit = max(1.0, (bbox[3] - bbox[1]) / 2)
-            if hits[1][0] - hits[0][0] < unit:
-                return None
-        return hits[0][1], hits[0][2]
+            text, boxes = self.glyphs.inside(page, box.bbox)
+            for pattern in _patterns(needle):
+                theirs = [m.start() for m in pattern.finditer(text)]
+                k = next((i for i, at in enumerate(theirs) if (g := boxes[at]) is not None and g.start == first), None)
+                if k is None:
+                    continue
+                ours = list(pattern.finditer(segment))
+                if len(ours) == len(theirs):
+                    return (box.start + ours[k].start(), box.start + ours[k].end()), box.confidence
+                break
+        # The boxes disagree on what they hold: the number's only occurrence in them will do.
+        pattern = _number_pattern(needle)
+        only = [(box, m) for box in holding for m in pattern.finditer(self.doc.text, box.start, box.end)]
+        if len(only) == 1:
+            box, m = only[0]
+            return (m.start(), m.end()), box.confidence
+        return None
+
+
+def _patterns(needle: str) -> list[re.Pattern[str]]:
+    """``needle`` not inside a longer number; anywhere (a cell cut out of a run of digits); with
+    blanks allowed between its characters."""
+    bare = re.sub(r"\s+", "", needle)
+    return [_number_pattern(needle), re.compile(re.escape(needle)),
+            re.compile(r"\s?".join(re.escape(ch) for ch in bare))]
+
+
+def tighten(report: Report, doc: Document) -> list[TextBox]:
+    """Boxes of just the number for cells whose layout box holds more (a whole printed line of a
+    typed table, "0 |" of a Markdown row), from the glyphs of the same characters in the plain text.
+
+    The k-th occurrence of the number in the layout box is the k-th among the plain text's
+    characters inside that box (both in reading order); where the counts differ nothing changes.
+    """
+    plain = doc.plain
+    if plain is None:
+        return []
+    glyphs = _GlyphIndex(plain)
+    out: list[TextBox] = []
+    cells = [c for _, c in report.table_cells()] + [c for row in report.proactive_2019.values() for c in row.values()]
+    for cell in cells:
+        if cell.span is None:
+            continue
+        start, end = cell.span
+        box = doc.box_at(start)
+        if box is None or end > box.end:
+            continue
+        segment, needle = doc.text[box.start:box.end], doc.text[start:end]
+        if segment.strip() == needle:
+            continue
+        text, boxes = glyphs.inside(box.page, box.bbox)
+        for pattern in _patterns(needle):
+            ours = [m.start() for m in pattern.finditer(segment)]
+            if start - box.start not in ours:
+                continue
+            theirs = [(m.start(), m.end()) for m in pattern.finditer(text)]
+            if len(theirs) == len(ours):
+                a, b = theirs[ours.index(start - box.start)]
+                found = [g for g in boxes[a:b] if g is not None]
+                if found:
+                    out.append(TextBox(start, end, box.page, _union(g.bbox for g in found), box.confidence))
+            break
+    return out
+
+
+class _GlyphIndex:
+    """The plain text's character boxes by page, for the characters standing inside a box."""
+
+    def __init__(self, plain: Document) -> None:
+        self.plain = plain
+        self.by_page: dict[int, list[tuple[float, TextBox]]] = {}
+        for box in plain.boxes:
+            self.by_page.setdefault(box.page, []).append(((box.bbox[1] + box.bbox[3]) / 2, box))
+        for entries in self.by_page.values():
+            entries.sort(key=lambda e: e[0])
+
+    def inside(self, page: int, bbox: BBox) -> tuple[str, list[TextBox | None]]:
+        """Those characters in plain-text order, a space (no box) wherever the plain text skips."""
+        entries = self.by_page.get(page, [])
+        lo = bisect.bisect_left(entries, bbox[1] - BOX_SLACK, key=lambda e: e[0])
+        hi = bisect.bisect_right(entries, bbox[3] + BOX_SLACK, key=lambda e: e[0])
+        chosen = sorted((e[1] for e in entries[lo:hi]
+                         if bbox[0] - BOX_SLACK <= (e[1].bbox[0] + e[1].bbox[2]) / 2 <= bbox[2] + BOX_SLACK),
+                        key=lambda b: b.start)
+        text: list[str] = []
+        boxes: list[TextBox | None] = []
+        for k, box in enumerate(chosen):
+            if k and box.start != chosen[k - 1].end:
+                text.append(" ")
+                boxes.append(None)
+            text.append(self.plain.text[box.start:box.end])
+            boxes.extend([box] * (box.end - box.start))
+        return "".join(text), boxes
+
+
+def _number_pattern(needle: str) -> re.Pattern[str]:
+    """``needle`` where it is not part of a longer number."""
+    return re.compile(("(?<![0-9０-９.．])" if needle[:1].isdigit() else "") + re.escape(needle)
+                      + ("(?![0-9０-９.．])" if needle[-1:].isdigit() else ""))
 
 
 def _union(boxes: Iterable[BBox]) -> BBox:
     boxes = list(boxes)
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
-def _overlap(a: BBox, b: BBox) -> bool:
-    return a[0] < b[2] + BOX_SLACK and b[0] < a[2] + BOX_SLACK and a[1] < b[3] + BOX_SLACK and b[1] < a[3] + BOX_SLACK
-
-
-def _distance(segment: str, start: int, end: int, box: BBox, glyphs: BBox) -> float:
-    """How far the characters ``start:end`` of a one-line segment would stand from the glyphs,
-    placing the segment's characters across its box by their display widths."""
-    widths = [2 if ord(ch) >= 0x2E80 else 1 for ch in segment]
-    total = max(1, sum(widths))
-    scale = (box[2] - box[0]) / total
-    x0 = box[0] + sum(widths[:start]) * scale
-    x1 = box[0] + sum(widths[:end]) * scale
-    return abs((x0 + x1) / 2 - (glyphs[0] + glyphs[2]) / 2)
 
 
 def refine_boxes(boxes: list[TextBox], refinements: list[TextBox]) -> list[TextBox]:
@@ -402,4 +514,4 @@ def refine_boxes(boxes: list[TextBox], refinements: list[TextBox]) -> list[TextB
 
 
 __all__ = ["CONFIDENCE_MARGIN", "Choice", "Reading", "TableScore", "choose", "identities",
-           "read_tables_both_ways", "refine_boxes", "score"]
+           "read_tables_both_ways", "refine_boxes", "score", "trim_spans"]

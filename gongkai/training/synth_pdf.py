@@ -361,11 +361,15 @@ def render_text_pdf(text: str, options: TextPdfOptions | None = None, *, title: 
 
 
 def text_layouts() -> tuple[str, ...]:
-    """synth's layouts that print a report as text, looked up now (others add layouts to synth)."""
+    """synth's layouts that print a report as text, looked up now (others add layouts to synth):
+    ``TEXT_LAYOUTS`` and any other layout (the scraped family …) whose media type is text."""
     names = list(getattr(synth, "TEXT_LAYOUTS", ()))
     media = getattr(synth, "MEDIA_TYPES", {})
-    for name in getattr(synth, "LAYOUTS", ()):
-        if name not in names and str(media.get(name, "")).startswith("text/") and name not in ("html",):
+    candidates = [*getattr(synth, "LAYOUTS", ()), *getattr(synth, "SCRAPED_LAYOUTS", ()),
+                  *getattr(synth, "ALL_LAYOUTS", ())]
+    for name in candidates:
+        kind = str(media.get(name, ""))
+        if name not in names and kind.startswith("text/") and kind != "text/html":  # HTML is markup, not typed
             names.append(name)
     return tuple(names)
 

@@ -267,6 +267,11 @@ def segment(text: str, sections: Sequence[Section] | None = None) -> list[Senten
     out: list[Sentence] = []
     for sent in nlp()(text).sents:
         start, end = _trim(text, sent.start_char, sent.end_char)
+        for _, table_end in regions:
+            if start < table_end < end:
+                # Archive text runs a table straight into prose with no full stop between them:
+                # the sentence starts where the table's last value ends.
+                start = _trim(text, table_end, end)[0]
         start = _after_headings(text, start, end, headings)
         if start >= end:
             continue

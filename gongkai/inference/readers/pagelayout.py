@@ -7,6 +7,9 @@ every table row as one line with its cells joined by ``\\t``. Ruled tables becom
 the rules (merged cells leave empty cells, so numbers keep their column); unruled tables
 become grids from the columns their value rows share. Each cell and line keeps its page,
 box and the confidence of what was read, so a number can be traced back to where it stood.
+
+``plain_document`` writes the same tokens out a second way, as the plain text they were
+typed as (no grid step), for a second reading of the tables (``gongkai.inference.readings``).
 """
 
 from __future__ import annotations
@@ -734,7 +737,7 @@ def assemble(pages: Sequence[PageLayout]) -> tuple[str, list[int], list[TextBox]
                     parts.append(line.separator)
                     pos += len(line.separator)
                 if seg.text:
-                    boxes.append(TextBox(pos, pos + len(seg.text), page.number, _rounded(seg.bbox), seg.confidence))
+                    boxes.append(TextBox(pos, pos + len(seg.text), page.number, _rounded_out(seg.bbox), seg.confidence))
                 parts.append(seg.text)
                 pos += len(seg.text)
             parts.append("\n")
@@ -743,10 +746,6 @@ def assemble(pages: Sequence[PageLayout]) -> tuple[str, list[int], list[TextBox]
             parts.append("\n")
             offset += 1
     return "".join(parts), page_starts, boxes
-
-
-def _rounded(bbox: BBox) -> BBox:
-    return (round(bbox[0], 1), round(bbox[1], 1), round(bbox[2], 1), round(bbox[3], 1))
 
 
 def document_from_pages(pages: list[PageLayout], media_type: str, warnings: list[str], *, ocr: bool) -> Document:

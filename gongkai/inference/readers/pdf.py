@@ -5,6 +5,11 @@ OCR read off the rendered page) and goes through the one layout step (``pagelayo
 ruled tables become grids, unruled ones are aligned on their columns, running headers,
 footers and page numbers are dropped, and every cell keeps its page and box. A table that
 runs on to the next page simply continues as rows after the page break is removed.
+
+The same characters (or OCR boxes) are also written out as plain text in reading order, with
+no grid step (``Document.plain``, see ``pagelayout.plain_document``): a report whose tables
+were typed as text and then printed reads right that way, and the pipeline reads the tables
+both ways and keeps, per table, the reading their numbers support (``gongkai.inference.readings``).
 """
 
 from __future__ import annotations

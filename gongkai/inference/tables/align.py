@@ -82,6 +82,25 @@ def group_rows(tokens: Sequence[Token], width: int = 2) -> list[RowObservation]:
     return rows
 
 
+def group_rows_labels_after(tokens: Sequence[Token], width: int = 2) -> list[RowObservation]:
+    """Rows whose label is printed after their values (shredded Markdown: a fragment of values,
+    then the labels): a row's labels are the label cells up to the next values."""
+    rows: list[RowObservation] = []
+    current = RowObservation()
+    for tok in tokens:
+        if tok.kind == "label":
+            current.labels.append(tok)
+            continue
+        if current.labels and current.values or (current.values and tok.line != current.values[-1].line
+                                                 and _cells(current.values) >= width):
+            rows.append(current)
+            current = RowObservation()
+        current.values.append(tok)
+    if current.values or current.labels:
+        rows.append(current)
+    return rows
+
+
 def _cells(values: Sequence[Token]) -> int:
     """Cells the values print at least: a run of digits counts each digit."""
     return sum(len(digits_of(t.text)) or 1 if t.kind == "run" else 1 for t in values)

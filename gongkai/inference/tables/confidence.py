@@ -56,6 +56,13 @@ FALLBACK_WEIGHTS = {
 }
 
 
+# Placements where each value was printed in a cell of its own, counted or under its header.
+PRINTED_PLACEMENTS = frozenset({"count", "grid"})
+# Placements that guess a value's column from its position among printed cells.
+GUESSED_PLACEMENTS = frozenset({"position", "padded", "grid"})
+DECODED_PLACEMENTS = frozenset({"run_unique", "run_ambiguous", "run_short"})
+
+
 def with_read_score(confidence: float, read_score: float | None, value: object, read: str | None) -> float:
     """A cell's confidence once OCR's part in it is known.
 
@@ -79,16 +86,16 @@ def features(ev: Evidence, value_null: bool, layouts: Sequence[str]) -> list[flo
     vec.append(ev.label_score)
     vec.extend(float(ev.slot_method == m) for m in SLOT_METHODS)
     vec.extend(float(ev.repairs.count(r)) for r in REPAIRS)
-    vec.extend([float(ev.row_ok == 1), float(ev.row_ok == 0), float(ev.col_ok == 1), float(ev.col_ok == 0)])
+    # A broken sum is evidence of a misread only where the placement had freedom (positions guessed,
+    # digits cut); a value printed in its own cell is what the report says, and a sum it breaks is
+    # the report's own error for the reconciler to report, not a reason to doubt the reading.
+    free = ev.slot_method not in PRINTED_PLACEMENTS
+    vec.extend([float(ev.row_ok == 1), float(ev.row_ok == 0 and free), float(ev.col_ok == 1),
+                float(ev.col_ok == 0 and free)])
     vec.extend([float(ev.structured), float(ev.ocr), float(ev.inferred_empty), float(value_null),
                 min(math.log2(max(1, ev.alternatives)), MAX_LOG_ALTERNATIVES) / MAX_LOG_ALTERNATIVES])
     vec.extend(float(f in layouts) for f in LAYOUT_FLAGS)
     return vec
-
-
-# Placements that guess a value's column from its position among printed cells.
-GUESSED_PLACEMENTS = frozenset({"position", "padded", "grid"})
-DECODED_PLACEMENTS = frozenset({"run_unique", "run_ambiguous", "run_short"})
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,12 @@ CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
                   lambda ev: ev.hidden_blanks, 0.8),
     ConfidenceCap("decoded from a run of several cells that no sum checks",
                   lambda ev: ev.unchecked_run, 0.85),
+    ConfidenceCap("a sum breaks in a table that lost rows: the rows may have shifted",
+                  lambda ev: ev.table_incomplete and (ev.col_ok == 0 or ev.row_ok == 0), 0.5),
+    ConfidenceCap("a text table that lost rows: its rows' labels may have shifted onto others' values",
+                  lambda ev: ev.table_incomplete and not ev.structured, 0.85),
+    ConfidenceCap("a row placed by the template's order alone, its label not matched",
+                  lambda ev: ev.by_order, 0.85),
 )
 
 
@@ -142,6 +155,21 @@ def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) ->
     """Calibrated confidence of one cell (cells with the same evidence share one computation), capped."""
     key = (ev.label_how, round(ev.label_score, 3), ev.slot_method, ev.repairs, ev.row_ok, ev.col_ok,
            ev.structured, ev.ocr, ev.inferred_empty, ev.alternatives, value_null, layouts)
+    cap_values = (ev.sep_merged, ev.row_blank, ev.row_ok_blank_zero, ev.hidden_blanks, ev.zero_or_blank,
+                  ev.unchecked_run, ev.table_incomplete, ev.by_order)  # in CAP_FIELDS order
+    return _capped_by_key(key, cap_values)
+
+
+# Evidence the caps read beyond the model's features (part of the cache key).
+CAP_FIELDS = ("sep_merged", "row_blank", "row_ok_blank_zero", "hidden_blanks", "zero_or_blank",
+              "unchecked_run", "table_incomplete", "by_order")
+
+
+@lru_cache(maxsize=65536)
+def _capped_by_key(key: tuple, cap_values: tuple) -> float:  # type: ignore[type-arg]
+    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives, _, _ = key
+    ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives,
+                  **dict(zip(CAP_FIELDS, cap_values)))
     return capped(_confidence_by_key(key), ev)
 
 

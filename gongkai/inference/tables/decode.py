@@ -59,6 +59,7 @@ class Piece:
     end: int
     blank: bool = False
     whole: bool = False  # a decimal or 1,234: one cell, never cut
+    marks: int = 1  # dash characters of a blank piece: "——" is one blank cell or two
     sign: int = 1
 
 
@@ -110,7 +111,7 @@ def pieces_of(tokens: Sequence[Token], signed: bool = False) -> list[Piece]:
             sign = -1 if chunk in "-−－减" else 1  # read with the number it is glued to
             continue
         if not chunk or chunk in BLANK_MARKS or set(chunk) <= _BLANK_CHARS:
-            out.append(Piece("", s, s + len(chunk), blank=True))
+            out.append(Piece("", s, s + len(chunk), blank=True, marks=max(1, len(chunk))))
             sign = 1
             continue
         parsed = parse_number(chunk)
@@ -140,10 +141,17 @@ def enumerate_readings(
     Numbers other than 0 have no leading zero. ``check`` filters finished rows, ``prefix_ok``
     prunes partial ones (a 表四 group that does not add up); both see blanks as 0.
     """
+    if all(not p.blank and not p.whole for p in pieces) and sum(len(p.text) for p in pieces) == width:
+        # One digit a cell (all-zero rows, small counts): the only cut, found without a search.
+        values = [p.sign * int(d) if k == 0 else int(d) for p in pieces for k, d in enumerate(p.text)]
+        spans = [(p.start + k, p.start + k + 1) for p in pieces for k in range(len(p.text))]
+        if check is not None and not check(values):  # type: ignore[arg-type]
+            return [], True
+        return [Reading(list(values), spans, sum(_size_cost(v) for v in values))], True
     digits_after = [0] * (len(pieces) + 1)
     for i in range(len(pieces) - 1, -1, -1):
         p = pieces[i]
-        digits_after[i] = digits_after[i + 1] + (1 if p.blank or p.whole else len(p.text))
+        digits_after[i] = digits_after[i + 1] + (p.marks if p.blank else 1 if p.whole else len(p.text))
     out: list[Reading] = []
     values: list[Value] = []
     spans: list[tuple[int, int] | None] = []
@@ -168,9 +176,19 @@ def enumerate_readings(
         if left <= 0 or remaining < left or remaining > left * MAX_NUMBER_DIGITS:
             return
         piece = pieces[i]
-        if piece.blank or piece.whole:
-            values.append(None if piece.blank else piece.sign * float(piece.text) if "." in piece.text
-                          else piece.sign * int(piece.text))
+        if piece.blank:
+            for count in sorted({1, piece.marks}):
+                if count > left:
+                    break
+                values.extend([None] * count)
+                spans.extend([(piece.start, piece.end)] * count)
+                if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1):  # type: ignore[misc]
+                    walk(i + 1, 0, merges)
+                del values[-count:]
+                del spans[-count:]
+            return
+        if piece.whole:
+            values.append(piece.sign * float(piece.text) if "." in piece.text else piece.sign * int(piece.text))
             spans.append((piece.start, piece.end))
             if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1):  # type: ignore[misc]
                 walk(i + 1, 0, merges)
@@ -257,7 +275,8 @@ def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], br
     unambiguously). Sets each row's ``chosen`` and ``alternatives``; returns the broken count.
     """
     keys = [k for k, d in decoded.items() if d.readings]
-    if broken is None or not keys:
+    if broken is None or not keys or all(len(decoded[k].readings) == 1 for k in keys):
+        # Nothing to choose: each row reads one way (the usual case), so no identity is evaluated.
         for d in decoded.values():
             _set_alternatives(d, [r for r in d.readings if r.cost <= d.readings[0].cost + ADMISSIBLE_MARGIN])
         return 0
@@ -287,6 +306,9 @@ def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], br
     for k in keys:
         d = decoded[k]
         d.chosen = best[k]
+        if len(d.readings) == 1:
+            _set_alternatives(d, d.readings)
+            continue
         admissible = []
         for i, r in enumerate(d.readings):
             s = score({**best, k: i})

@@ -19,6 +19,7 @@ from gongkai.inference.tables.align import (
     assign_by_columns,
     assign_slots,
     group_rows,
+    group_rows_labels_after,
 )
 from gongkai.inference.tables.decode import (
     Piece,
@@ -41,6 +42,8 @@ LINE_START_MAX_BACK = 80
 # 表四 values: how many value cells the data row holds.
 APPEAL_WIDTH = len(T.APPEAL_GROUPS) * len(T.APPEAL_COLUMNS)
 REQUEST_WIDTH = len(T.REQUEST_COLUMNS)
+# Labels after their values must explain this many more rows than labels before them to be believed.
+LABELS_AFTER_MARGIN = 2
 # A run read as several rows means their labels were lost: this much cost per extra row.
 LOST_LABEL_COST = 2.0
 
@@ -94,6 +97,10 @@ class Evidence:
     zero_or_blank: bool = False
     # Decoded from a run of several cells that no sum checks (表二): only the digit count supports it.
     unchecked_run: bool = False
+    # Some template row of the cell's table was not read at all: rows may have shifted.
+    table_incomplete: bool = False
+    # The row was placed by the template's order among rows printed whole, not by its label.
+    by_order: bool = False
 
 
 @dataclass
@@ -107,6 +114,8 @@ class TableRead:
     format_version: str = "unknown"
     # 表三 prints the single （六）其他处理 row of 2019 (some 2021-template reports do too).
     single_other_row: bool = False
+    # 表三's rows were placed by the template's order (labels detached): which template it is was a guess.
+    requests_by_order: bool = False
 
 
 @dataclass
@@ -277,6 +286,13 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
     rows = group_rows(stream.tokens, REQUEST_WIDTH)
     aligned = align_rows(rows, REQUEST_MATCHER, len(T.REQUEST_ROWS), REQUEST_WIDTH)
     labelled = sum(1 for _, m in aligned.values() if m is not None)
+    if not grid and labelled < len(aligned):
+        # Some value rows have no label before them: shredded text may print labels after values.
+        after = group_rows_labels_after(stream.tokens, REQUEST_WIDTH)
+        aligned_after = align_rows(after, REQUEST_MATCHER, len(T.REQUEST_ROWS), REQUEST_WIDTH)
+        labelled_after = sum(1 for _, m in aligned_after.values() if m is not None)
+        if labelled_after > labelled + LABELS_AFTER_MARGIN:
+            rows, aligned, labelled = after, aligned_after, labelled_after
     if labelled < len(T.REQUEST_ROWS) // 3 and _fill_requests_in_order(stream, report, read):
         return
     if not grid and _read_full_rows_in_order(rows, aligned, report, read):
@@ -305,13 +321,16 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
             slots_by_row[key] = by_column
             continue
         if _needs_decoding(row, REQUEST_WIDTH, grid):
-            span = _lost_label_span(index, indices[n + 1] if n + 1 < len(indices) else len(T.REQUEST_ROWS))
+            # A row that lost its label may be any of the rows between its labelled neighbours.
+            first = index if match is not None else (indices[n - 1] + 1 if n else 0)
+            span = _lost_label_span(first, indices[n + 1] if n + 1 < len(indices) else len(T.REQUEST_ROWS))
             found = _decode_request_rows(pieces_of(row.values), span)
             if found is not None:
                 keys, d = found
                 decoded["|".join(keys)] = d
-                for k in keys[1:]:
-                    matches[k] = None
+                for k in keys:
+                    if k != key:
+                        matches[k] = None
                 continue
         slots_by_row[key] = assign_slots(row, REQUEST_WIDTH)
     fixed = {k: [s.value for s in v] for k, v in slots_by_row.items()}
@@ -345,10 +364,14 @@ def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tupl
     full = [row for row in rows if row.values and row.numbers == REQUEST_WIDTH
             and all(t.kind in ("number", "empty") for t in row.values)]
     for version in ("2021", "2019"):
+        if read.format_version not in ("unknown", version):
+            continue  # 表二's header named the other template
         keys = [r.key for r in T.REQUEST_ROWS if version in r.versions]
         placed = sum(1 for index, (row, _) in aligned.items() if row in full)
         if len(full) != len(keys) or placed == len(keys):
             continue
+        if any(_inline_label(row) not in (None, key) for key, row in zip(keys, full)):
+            continue  # a label printed on a row's own line disagrees with the order
         by_row = {id(row): m for row, m in aligned.values()}
         for key, row in zip(keys, full):
             numbers = [t for t in row.values if t.kind == "number"]
@@ -358,11 +381,21 @@ def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tupl
                 _set(report, read, f"requests.{key}.{column}",
                      SlotValue(tok, tok.number.value if tok.number else None, "count"),
                      match if agrees else None, None if agrees else "order")
+                read.evidence[f"requests.{key}.{column}"].by_order = not agrees
         read.found["requests"] = True
         read.single_other_row = version == "2019"
+        read.requests_by_order = True
         read.warnings.append("表三: rows detached from their labels; read in template order")
         return True
     return False
+
+
+def _inline_label(row: RowObservation) -> str | None:
+    """The template row named by a label printed on the same line as the row's values, if any."""
+    line = row.values[0].line
+    inline = [t.text for t in row.labels if t.line == line]
+    match = REQUEST_MATCHER.match_parts(inline) if inline else None
+    return T.REQUEST_ROWS[match.index].key if match is not None and match.how in ("exact", "suffix") else None
 
 
 def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead) -> bool:

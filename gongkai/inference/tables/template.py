@@ -7,6 +7,7 @@ template prints, and the other spellings seen in real reports. Tests check each 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # ---------------------------------------------------------------- 表三
 REQUEST_COLUMNS: tuple[str, ...] = (
@@ -143,6 +144,7 @@ AFTER_TABLES_HEADINGS: tuple[str, ...] = ("存在的主要问题", "主要问题
 SINGLE_OTHER_ROW_KEYS = ("other_overdue_correction", "other_overdue_fee", "other_other")
 
 
+@lru_cache(maxsize=4096)
 def applicable(path: str, version: str, single_other_row: bool | None = None) -> bool:
     """Whether the report's template has this cell at all.
 

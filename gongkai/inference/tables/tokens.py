@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gongkai.inference.document import PAGE_NUMBER_RE
 from gongkai.inference.tables.numbers import BLANK_MARKS, ParsedNumber, parse_number
 
 TokenKind = Literal["label", "number", "empty", "run"]
@@ -44,11 +45,18 @@ _AREA_START = (r"(?:[0-9０-９]|(?<![A-Za-z])[OolI〇]"
 _AREA_NEXT = r"(?:[0-9０-９]|[OolI〇](?=[0-9０-９OolI〇]*(?![A-Za-z])))"
 _NUMBER_AREA_RE = re.compile(
     r"(?:" + _AREA_START + _AREA_CHAR + r"*(?:[ \xa0\u3000]+" + _AREA_NEXT + _AREA_CHAR + r"*)*"
-    + r"|(?<=[\u4e00-\u9fff])[O〇](?![A-Za-z0-9]))"  # a lone O read for 0 right after a label
+    # a lone O / l read for 0 / 1 right after a label or alone between separators
+    + r"|(?<=[\u4e00-\u9fff])[O〇](?![A-Za-z0-9])|(?:(?<=\s)|^)[Ool〇](?![A-Za-z0-9]))"
 )
 # "2.其他…" / "3、要求…": a digit that numbers the label after it, not a value.
 _LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][ \u3000]*(?:[\u4e00-\u9fff“\"]|$)")
 _PROSE_MARKS = ("。", "；", "！", "？")
+# Blank-cell marks at the start or end of a label chunk in a flattened row.
+_MARK_CHARS = frozenset("-—－–/／")
+# Decoration that tells a page-number line from a cell holding a number.
+_PAGE_MARKS = frozenset("-—–－·•页/／")
+_LEADING_MARKS_RE = re.compile(r"^(?:[-—－–/／]+\s*)+")
+_TRAILING_MARKS_RE = re.compile(r"(?:\s*[-—－–/／]+)+$")
 # A sign printed between two values ("5减12", "3-1") belongs to the second one.
 _SIGNS = frozenset({"减", "增", "-", "+", "－", "＋", "−"})
 _ANY_DIGIT_RE = re.compile(r"\d")
@@ -192,6 +200,8 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
     for m in _NUMBER_AREA_RE.finditer(raw):
         a, b = m.start(), m.end()
         area = m.group()
+        if a and raw[a - 1] in "（(" and raw[b:b + 1] in ("）", ")") and len(area) <= 2:
+            continue  # "（6）属于…": a sub-row's number, part of its label
         while area and area[-1] in ".．,，":
             b -= 1
             area = area[:-1]
@@ -202,8 +212,27 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
             if not area.strip():
                 continue
         between = raw[pos:a].strip()
+        has_marks = not _MARK_CHARS.isdisjoint(between)
+        lead = (_LEADING_MARKS_RE.match(between)
+                if has_marks and tokens and tokens[-1].kind in ("number", "run", "empty") else None)
+        if lead and lead.end() < len(between):
+            # "0 0 -（6）属于…": blank cells that end the previous row, then the next label.
+            for m in re.finditer(r"\S+", lead.group()):
+                off = raw.index(m.group(), pos)
+                tokens.append(Token("empty", m.group(), start + off, start + off + len(m.group()), 0,
+                                    parse_number(m.group()), line=line_no))
+                pos = off + len(m.group())
+            between = raw[pos:a].strip()
+        trail = _TRAILING_MARKS_RE.search(between) if has_marks else None
+        if trail and trail.start() > 0:
+            # "属于三类内部事务信息- 0 - 0": a blank cell right after the label.
+            label_end = pos + raw[pos:a].find(between) + trail.start()
+            tokens.append(Token("label", raw[pos:label_end].strip(), start + pos, start + label_end, 0, line=line_no))
+            pos = label_end
+            between = raw[pos:a].strip()
         marks = between.split()
-        if marks and all(m in BLANK_MARKS for m in marks) and tokens and tokens[-1].kind in ("number", "run", "empty"):
+        after_value = bool(tokens) and tokens[-1].kind in ("number", "run", "empty")
+        if marks and all(m in BLANK_MARKS or set(m) <= _MARK_CHARS for m in marks) and (after_value or trail):
             # "3—5", "0 / 0": blank cells printed as marks between values (flattened rows).
             for m in re.finditer(r"\S+", raw[pos:a]):
                 tokens.append(Token("empty", m.group(), start + pos + m.start(), start + pos + m.end(), 0,
@@ -235,6 +264,16 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
             else:
                 tokens.append(Token("number", part, s, s + len(part), 0, parsed, line=line_no))
         pos = b
+    rest = raw[pos:]
+    lead = (_LEADING_MARKS_RE.match(rest.strip()) if not _MARK_CHARS.isdisjoint(rest)
+            and tokens and tokens[-1].kind in ("number", "run", "empty") else None)
+    if lead:
+        # "…0000—" / "…0 /": blank cells that end the row.
+        for m in re.finditer(r"\S+", lead.group()):
+            off = raw.index(m.group(), pos)
+            tokens.append(Token("empty", m.group(), start + off, start + off + len(m.group()), 0,
+                                parse_number(m.group()), line=line_no))
+            pos = off + len(m.group())
     if pos < len(raw) and raw[pos:].strip():
         tokens.append(Token("label", raw[pos:].strip(), start + pos, end, 0, line=line_no))
     if tokens:
@@ -267,6 +306,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None, gaps: GapStats |
             continue
         if line.strip().startswith("|") and _PIPE_SEPARATOR_RE.match(line):
             continue  # a Markdown separator row is not a line of the table
+        if _PAGE_MARKS.intersection(line) and PAGE_NUMBER_RE.match(line.strip()):
+            continue  # "— 4 —", "第 5 页": a page break inside the table, not its cells (a bare "4" is a cell)
         gap = newlines + 1 if tokens else 0
         newlines = 0
         if tab_cells and line[:1] == "\t" and line.count("\t") == 1:

@@ -83,3 +83,30 @@ def test_ocr_doubt_caps_missing_numbers_but_not_names_or_cells_the_template_lack
     assert report.requests.get("new_received.total").confidence <= 0.3  # no box: OCR never read it
     lacking = report.requests.get("other_processing.total")  # the 2019 template's single row
     assert lacking.value is None and lacking.confidence == pipeline.NOT_APPLICABLE_CONFIDENCE
+
+
+def test_every_confidence_cap_holds_its_cells_below_the_cap() -> None:
+    from gongkai.inference.tables.confidence import CONFIDENCE_CAPS, capped
+    from gongkai.inference.tables.read import Evidence
+
+    situations = {
+        "with a blank cell, and a sum breaks": Evidence(slot_method="position", row_blank=True, col_ok=0),
+        "decoded from a digit run, and a sum breaks": Evidence(slot_method="run_unique", row_ok=0),
+        "reads more than one way": Evidence(slot_method="run_ambiguous"),
+        "blanks placed by the prior": Evidence(slot_method="run_short"),
+        "separator read as inside": Evidence(sep_merged=True),
+        "padded": Evidence(slot_method="padded"),
+        "may have swapped": Evidence(slot_method="position", row_blank=True, zero_or_blank=True),
+        "may hide blank cells": Evidence(hidden_blanks=True),
+        "no sum checks": Evidence(unchecked_run=True),
+        "lost rows: the rows may have shifted": Evidence(table_incomplete=True, col_ok=0),
+        "labels may have shifted": Evidence(table_incomplete=True),
+        "template's order alone": Evidence(by_order=True),
+    }
+    assert len(situations) == len(CONFIDENCE_CAPS)
+    for rule in CONFIDENCE_CAPS:
+        ev = next(e for words, e in situations.items() if words in rule.name)
+        assert rule.applies(ev), rule.name
+        assert capped(0.999, ev) <= rule.cap
+    assert capped(0.999, Evidence(slot_method="count", row_ok=1, col_ok=1)) == 0.999
+    assert capped(0.999, Evidence(label_how="order", slot_method="count", row_ok=0)) == 0.999  # 表四 cells

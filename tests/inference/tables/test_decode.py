@@ -70,3 +70,47 @@ def test_tokenizer_keeps_a_spaced_run_whole_for_the_decoder() -> None:
     tokens = tokenize("本年新收政府信息公开申请数量5800000 58 二、上年结转").tokens
     assert [t.kind for t in tokens] == ["label", "run", "label"]
     assert tokens[1].text == "5800000 58"
+
+
+def test_blank_marks_next_to_labels_and_at_the_row_end_are_blank_cells() -> None:
+    tokens = tokenize("属于三类内部事务信息- 0 - 0 0 0 0（6）属于四类过程性信息0 0 0 0 0 0 —（7）").tokens
+    assert [t.kind for t in tokens] == ["label", "empty", "number", "empty", "run", "label", "run", "empty", "label"]
+    d = decode_row(pieces_of(tokens[1:5]), 7)
+    assert d is not None and d.best.values == [None, 0, None, 0, 0, 0, 0]
+    assert tokens[7].text == "—"
+
+
+def test_a_double_dash_is_one_blank_or_two_as_the_row_needs() -> None:
+    assert decode_row(pieces_of(run("3——0")), 3).best.values == [3, None, 0]  # type: ignore[union-attr]
+    assert decode_row(pieces_of(run("3——0")), 4).best.values == [3, None, None, 0]  # type: ignore[union-attr]
+
+
+def test_ocr_letters_between_spaced_digits_are_digits() -> None:
+    tokens = tokenize("属于国家秘密 O 0 0 OO 00（2）其他法律行政法规禁止公开").tokens
+    values = [t for t in tokens if t.kind != "label"]
+    d = decode_row(pieces_of(values), 7, _row_sum)
+    assert d is not None and d.best.values == [0] * 7
+
+
+def test_a_run_with_two_rows_of_digits_is_read_as_both_rows_when_a_label_was_lost() -> None:
+    from gongkai.inference.tables.read import _decode_request_rows
+
+    keys, d = _decode_request_rows(pieces_of(run("0 0 0 0 0 0 00 0 0 0 3 0 3")),  # type: ignore[misc]
+                                   ["denied_three_safeties", "denied_third_party"])
+    assert keys == ["denied_three_safeties", "denied_third_party"]
+    assert d.best.values == [0] * 7 + [0, 0, 0, 0, 3, 0, 3]
+    alone, single = _decode_request_rows(pieces_of(run("5800000 58")),  # type: ignore[misc]
+                                         ["new_received", "carried_over"])
+    assert alone == ["new_received"] and single.best.values == [58, 0, 0, 0, 0, 0, 58]
+
+
+def test_a_group_heading_before_values_names_its_first_sub_row() -> None:
+    from gongkai.inference.tables.read import REQUEST_MATCHER
+    from gongkai.inference.tables.template import REQUEST_ROWS
+
+    keys = [r.key for r in REQUEST_ROWS]
+    hit = REQUEST_MATCHER.match_parts(["（三）不予公开"])
+    assert hit is not None and keys[hit.index] == "denied_state_secret" and hit.how == "group"
+    other = REQUEST_MATCHER.match_parts(["（六）其他处理"])
+    assert other is not None and keys[other.index] == "other_processing"
+    assert [keys[i] for i, _ in other.others] == ["other_overdue_correction"]
