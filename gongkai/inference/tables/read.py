@@ -54,6 +54,8 @@ _AFTER_TABLES_RE = re.compile(
     r"(?:^|\n|\s)(?:#+\s*)?(?:五|5)\s*[、.．]?\s*(?:政府信息公开工作)?存在的主要问题|存在的主要问题及改进"
 )
 _T4_HEADING_RE = re.compile(r"行政复议[、和及]\s*(?:提起)?行政诉讼情况|行政复议、行政诉讼")
+# 表二's first clause heading followed by its first rows (规章 / 规范性文件).
+_T2_FIRST_CLAUSE_RE = re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项(?=[^。]{0,200}?(?:规章|规范性文件))", re.S)
 # The last row label of 表二 (2021 / 2019) and the last column header of 表四, after which only values follow.
 _T2_LAST_ROW_RE = re.compile(r"行政事业性收费|政府集中采购")
 _T4_LAST_HEADER_RE = re.compile(r"总\s*计")
@@ -152,7 +154,8 @@ def find_regions(text: str) -> Regions:
     t2 = (t2_match.start(), t2_end) if t2_match else None
     if t2 is not None:
         # The anchor may be the prose heading 二、主动公开…; the table starts at its last mention.
-        later = _last_match(re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项"), text, t2[0], t2_end)
+        # (An OCR'd "（六）" read as "（一）" is a later mention too: only one before 规章 counts.)
+        later = _last_match(_T2_FIRST_CLAUSE_RE, text, t2[0], t2_end)
         if later is not None:
             t2 = (later, t2_end)
         t2 = (t2[0], _end_after_last_row(text, t2, _T2_LAST_ROW_RE))
@@ -332,7 +335,7 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
                     if k != key:
                         matches[k] = None
                 continue
-        slots_by_row[key] = assign_slots(row, REQUEST_WIDTH)
+        slots_by_row[key] = _printed_slots(row, REQUEST_WIDTH, text)
     fixed = {k: [s.value for s in v] for k, v in slots_by_row.items()}
     choose_rows(decoded, fixed, lambda table: _requests_broken(_split_joined(table)))
     for joined, d in decoded.items():
@@ -414,6 +417,19 @@ def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead
             read.warnings.append("表三: row labels could not be matched; numbers read in template order")
             return True
     return False
+
+
+def _printed_slots(row: RowObservation, width: int, text: str) -> list[SlotValue]:
+    """By count or position; a run no cut could read (fewer digits than cells: a scan's missed
+    "0") gives its printed numbers in order, padded, which the confidence caps hold low."""
+    if not row.runs:
+        return assign_slots(row, width)
+    pieces = [p for p in pieces_of(row.values) if not p.blank]
+    if not pieces or len(pieces) > width:
+        return assign_slots(row, width)
+    out = [SlotValue(Token("number", text[p.start:p.end], p.start, p.end),
+                     p.sign * (float(p.text) if "." in p.text else int(p.text)), "padded") for p in pieces]
+    return out + [SlotValue(None, None, "padded") for _ in range(width - len(out))]
 
 
 def _needs_decoding(row: RowObservation, width: int, grid: bool = False) -> bool:
@@ -521,7 +537,7 @@ def read_appeals(text: str, region: tuple[int, int], report: Report, read: Table
         slots = decoded_slots(d, text)
         merged = d.best.merges > 0
     else:
-        slots = assign_slots(row, APPEAL_WIDTH)
+        slots = _printed_slots(row, APPEAL_WIDTH, text)
         if grid and data and len(data) <= APPEAL_WIDTH and data[0].line == data[-1].line:
             # A markup grid prints the data row cell by cell; missing cells at its end are blank ones.
             for slot in slots:
@@ -592,7 +608,7 @@ def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | Non
     if _needs_decoding(row, width) and (d := decode_row(pieces_of(row.values, signed), width, check)):
         choose_rows({"row": d}, {}, None)
         return decoded_slots(d, text)
-    return assign_slots(row, width)
+    return _printed_slots(row, width, text)
 
 
 def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, read: TableRead) -> None:
