@@ -166,13 +166,15 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
     missing: list[str] = []
     cells = list(report.table_cells())
     incomplete = _incomplete_tables(cells, report, read)
+    # 表三 placed by the template's order: which rows the template has was itself a guess.
+    guessed = incomplete | ({"requests"} if read.requests_by_order else set())
     for path, cell in cells:
         table = path.split(".", 1)[0]
         if not applicable(path, report.format_version, read.single_other_row):
             if cell.value is None:
                 # Certain only when the table was read whole: with rows lost, the template's
                 # version (which rows it has) was itself a guess.
-                cell.confidence = INCOMPLETE_NOT_APPLICABLE if table in incomplete else NOT_APPLICABLE_CONFIDENCE
+                cell.confidence = INCOMPLETE_NOT_APPLICABLE if table in guessed else NOT_APPLICABLE_CONFIDENCE
             continue
         ev = read.evidence.get(path)
         if ev is None:
@@ -210,7 +212,7 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
 
 def _incomplete_tables(cells: list[tuple[str, Cell]], report: Report, read: TableRead) -> set[str]:
     """Tables some of whose template rows were not read at all (labels lost, rows shifted)."""
-    out: set[str] = {"requests"} if read.requests_by_order else set()
+    out: set[str] = set()
     for path, _ in cells:
         if path not in read.evidence and applicable(path, report.format_version, read.single_other_row):
             out.add(path.split(".", 1)[0])

@@ -12,12 +12,20 @@ from __future__ import annotations
 import math
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gongkai.errors import GongkaiError
 from gongkai.inference.pipeline import extract_with_evidence
-from gongkai.inference.tables.confidence import MODEL_PATH, ConfidenceModel, expected_calibration_error, features
+from gongkai.inference.tables.confidence import (
+    MODEL_PATH,
+    ConfidenceModel,
+    capped,
+    expected_calibration_error,
+    features,
+    fit_caps,
+)
+from gongkai.inference.tables.read import Evidence
 from gongkai.inference.tables.template import applicable
 from gongkai.report import Cell, Report
 from gongkai.training.synth import ALL_LAYOUTS, SynthReport, generate
@@ -35,6 +43,7 @@ class CellSample:
     vector: list[float]
     correct: bool
     layout: str
+    evidence: Evidence | None = None
 
 
 def same_value(a: object, b: object) -> bool:
@@ -72,7 +81,7 @@ def cell_samples(item: SynthReport) -> list[CellSample]:
         if ev is None:
             continue
         out.append(CellSample(features(ev, cell.value is None, layouts),
-                              same_value(cell.value, item.gold.get(path)), item.layout))
+                              same_value(cell.value, item.gold.get(path)), item.layout, ev))
     return out
 
 
@@ -108,7 +117,11 @@ def fit(per_report: list[list[CellSample]], seed: int) -> tuple[ConfidenceModel,
         ir.fit(raw, [float(s.correct) for s in iso])
         model = ConfidenceModel(base.intercept, base.weights,
                                 tuple(float(x) for x in ir.X_thresholds_), tuple(float(y) for y in ir.y_thresholds_))
-    confs = [model.predict(s.vector) for s in test]
+    # Caps: each situation's share of right cells, measured on the fit and isotonic splits.
+    caps = fit_caps([(s.evidence, s.correct) for s in train + iso if s.evidence is not None])
+    model = replace(model, caps=tuple(sorted(caps.items())))
+    confs = [capped(model.predict(s.vector), s.evidence, caps) if s.evidence else model.predict(s.vector)
+             for s in test]
     right = [s.correct for s in test]
     metrics = {
         "cells_test": float(len(test)),

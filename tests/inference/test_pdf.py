@@ -22,7 +22,7 @@ from gongkai.inference import ocr, readings
 from gongkai.inference.readers import pdf as pdf_reader
 from gongkai.inference.readers import read_bytes
 from gongkai.inference.readers.timeout import PageTimeout, time_limit
-from gongkai.report import Report
+from gongkai.report import Cell, Report
 from gongkai.training import synth
 from gongkai.training.calibrate import graded_cells
 from gongkai.training.synth import random_values
@@ -87,8 +87,13 @@ def test_each_cell_knows_its_page_and_box() -> None:
     item = _pdf(11, PdfOptions("ruled"))
     assert item.data is not None
     report = gongkai.extract(item.data, sentences=False)
-    with pdfplumber.open(io.BytesIO(item.data)) as pdf:
-        checked = 0
+    assert len(_cells_in_their_boxes(report, item.data)) > 50
+
+
+def _cells_in_their_boxes(report: Report, data: bytes) -> list[tuple[str, Cell]]:
+    """Every cell read: its box lies on its page and holds exactly the characters it was read from."""
+    checked: list[tuple[str, Cell]] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
         for path, cell in report.table_cells():
             if cell.value is None or cell.raw is None:
                 continue
@@ -96,10 +101,10 @@ def test_each_cell_knows_its_page_and_box() -> None:
             page = pdf.pages[cell.page - 1]
             x0, top, x1, bottom = cell.bbox
             assert 0 <= x0 < x1 <= page.width and 0 <= top < bottom <= page.height
-            printed = page.within_bbox((x0, top, x1, bottom)).extract_text().replace("\n", "")
-            assert printed == cell.raw, path
-            checked += 1
-    assert checked > 50
+            printed = page.within_bbox(cell.bbox).extract_text().replace("\n", "").replace(" ", "")
+            assert printed == cell.raw.replace(" ", ""), (path, printed, cell.raw)
+            checked.append((path, cell))
+    return checked
 
 
 def _need_scans() -> None:
@@ -323,21 +328,14 @@ def test_cells_of_either_reading_know_their_page_box_and_span(monkeypatch: pytes
         report = gongkai.extract(item.data, sentences=False)
         if item is typed:
             assert any(w.startswith("表三 read from the PDF text layer as plain text") for w in report.warnings)
-        with pdfplumber.open(io.BytesIO(item.data)) as pdf:
-            spans = 0
-            for path, cell in report.table_cells():
-                if cell.value is None or cell.raw is None:
-                    continue
-                assert cell.page is not None and cell.bbox is not None, path
-                page = pdf.pages[cell.page - 1]
-                printed = page.within_bbox(cell.bbox).extract_text().replace("\n", "").replace(" ", "")
-                assert printed == cell.raw.replace(" ", ""), (path, printed, cell.raw)
-                if cell.span is not None:
-                    spans += 1
-                    assert report.text[cell.span[0]:cell.span[1]].replace(" ", "") == cell.raw.replace(" ", "")
-                checked += 1
-            values = sum(1 for _, c in report.table_cells() if c.value is not None)
-            assert spans >= 0.95 * values, (item.layout, spans, values)
+        spans = 0
+        for _, cell in (cells := _cells_in_their_boxes(report, item.data)):
+            if cell.span is not None and cell.raw is not None:
+                spans += 1
+                assert report.text[cell.span[0]:cell.span[1]].replace(" ", "") == cell.raw.replace(" ", "")
+        checked += len(cells)
+        values = sum(1 for _, c in report.table_cells() if c.value is not None)
+        assert spans >= 0.95 * values, (item.layout, spans, values)
     assert checked > 300
 
 

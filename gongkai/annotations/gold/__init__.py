@@ -11,8 +11,11 @@ even where the report's own sums disagree.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
+
+from gongkai.report import Report
 
 GOLD_DIR: Path = Path(__file__).resolve().parent
 
@@ -50,3 +53,15 @@ def seed_gold() -> list[TableGold]:
 def corpus_gold() -> list[TableGold]:
     """Gold for the real-corpus reports that have it (``corpus/``), sorted by file name."""
     return [load_gold(p) for p in sorted((GOLD_DIR / "corpus").glob("*.json"))]
+
+
+def cells_read_wrong(report: Report, gold: TableGold) -> list[tuple[str, float | None, float | None]]:
+    """(path, read, gold) of every template cell whose value differs from the gold (null = null)."""
+    wrong: list[tuple[str, float | None, float | None]] = []
+    for path, cell in report.table_cells():
+        truth = gold.cells[path]
+        same = cell.value == truth or (cell.value is not None and truth is not None
+                                       and math.isclose(cell.value, truth))
+        if not same:
+            wrong.append((path, cell.value, truth))
+    return wrong

@@ -54,17 +54,19 @@ class SlotValue:
     alternatives: int = 1
 
 
-def group_rows(tokens: Sequence[Token], width: int = 2) -> list[RowObservation]:
+def group_rows(tokens: Sequence[Token], width: int = 2, labels_after: bool = False) -> list[RowObservation]:
     """Cut the stream into rows: a row's labels are the label cells since the previous values.
 
     ``width``: cells a full row holds; a line break inside fewer values than that (a scraper's
-    newline between cells) does not end the row.
+    newline between cells) does not end the row. ``labels_after``: labels are printed after
+    their values (shredded Markdown: a fragment of values, then the labels), so a row's labels
+    are the label cells up to the next values.
     """
     rows: list[RowObservation] = []
     current = RowObservation()
     for tok in tokens:
         if tok.kind == "label":
-            if current.values:
+            if current.values and not labels_after:
                 rows.append(current)
                 current = RowObservation()
             current.labels.append(tok)
@@ -72,27 +74,9 @@ def group_rows(tokens: Sequence[Token], width: int = 2) -> list[RowObservation]:
         values = current.values
         # Line-structured layouts (tabs, pipes, spaced columns) print a row per line: values on a
         # new line after a full line of values are the next row, even if its label was lost.
-        if (len(values) > 1 and tok.line != values[-1].line and _cells(values) >= width
-                and all(v.gap == 0 and not v.inferred for v in values[1:])):
-            rows.append(current)
-            current = RowObservation()
-        current.values.append(tok)
-    if current.values or current.labels:
-        rows.append(current)
-    return rows
-
-
-def group_rows_labels_after(tokens: Sequence[Token], width: int = 2) -> list[RowObservation]:
-    """Rows whose label is printed after their values (shredded Markdown: a fragment of values,
-    then the labels): a row's labels are the label cells up to the next values."""
-    rows: list[RowObservation] = []
-    current = RowObservation()
-    for tok in tokens:
-        if tok.kind == "label":
-            current.labels.append(tok)
-            continue
-        if current.labels and current.values or (current.values and tok.line != current.values[-1].line
-                                                 and _cells(current.values) >= width):
+        full_line = (len(values) > 1 and tok.line != values[-1].line and _cells(values) >= width
+                     and all(v.gap == 0 and not v.inferred for v in values[1:]))
+        if full_line or (labels_after and current.labels and values):
             rows.append(current)
             current = RowObservation()
         current.values.append(tok)

@@ -138,17 +138,37 @@ CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
                   lambda ev: ev.table_incomplete and (ev.col_ok == 0 or ev.row_ok == 0), 0.5),
     ConfidenceCap("a text table that lost rows: its rows' labels may have shifted onto others' values",
                   lambda ev: ev.table_incomplete and not ev.structured, 0.85),
-    ConfidenceCap("a row placed by the template's order alone, its label not matched",
-                  lambda ev: ev.by_order, 0.85),
 )
 
 
-def capped(confidence: float, ev: Evidence) -> float:
-    """``confidence`` held below every cap whose situation applies to the cell."""
+# A fitted cap never reaches this: a situation that can be misread never gets ≥ 0.9 (the issue's
+# "never confidently wrong"), however rarely it is wrong on generated reports.
+CAP_CEILING = 0.89
+# Cells a situation needs on the generated reports before its cap is fitted rather than declared.
+CAP_MIN_CELLS = 50
+
+
+def capped(confidence: float, ev: Evidence, fitted: dict[str, float] | None = None) -> float:
+    """``confidence`` held below every cap whose situation applies to the cell.
+
+    ``fitted``: cap values measured on generated reports (the share of such cells read right,
+    at most ``CAP_CEILING``), by rule name; a rule without one uses its declared ``cap``.
+    """
     for rule in CONFIDENCE_CAPS:
-        if confidence > rule.cap and rule.applies(ev):
-            confidence = rule.cap
+        cap = fitted.get(rule.name, rule.cap) if fitted else rule.cap
+        if confidence > cap and rule.applies(ev):
+            confidence = cap
     return confidence
+
+
+def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
+    """Each cap's value: the share of the cells in its situation read right, at most CAP_CEILING."""
+    out: dict[str, float] = {}
+    for rule in CONFIDENCE_CAPS:
+        hits = [ok for ev, ok in samples if rule.applies(ev)]
+        if len(hits) >= CAP_MIN_CELLS:
+            out[rule.name] = round(min(CAP_CEILING, sum(hits) / len(hits)), 4)
+    return out
 
 
 def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) -> float:
@@ -156,13 +176,13 @@ def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) ->
     key = (ev.label_how, round(ev.label_score, 3), ev.slot_method, ev.repairs, ev.row_ok, ev.col_ok,
            ev.structured, ev.ocr, ev.inferred_empty, ev.alternatives, value_null, layouts)
     cap_values = (ev.sep_merged, ev.row_blank, ev.row_ok_blank_zero, ev.hidden_blanks, ev.zero_or_blank,
-                  ev.unchecked_run, ev.table_incomplete, ev.by_order)  # in CAP_FIELDS order
+                  ev.unchecked_run, ev.table_incomplete)  # in CAP_FIELDS order
     return _capped_by_key(key, cap_values)
 
 
 # Evidence the caps read beyond the model's features (part of the cache key).
 CAP_FIELDS = ("sep_merged", "row_blank", "row_ok_blank_zero", "hidden_blanks", "zero_or_blank",
-              "unchecked_run", "table_incomplete", "by_order")
+              "unchecked_run", "table_incomplete")
 
 
 @lru_cache(maxsize=65536)
@@ -170,7 +190,8 @@ def _capped_by_key(key: tuple, cap_values: tuple) -> float:  # type: ignore[type
     how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives, _, _ = key
     ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives,
                   **dict(zip(CAP_FIELDS, cap_values)))
-    return capped(_confidence_by_key(key), ev)
+    model = load_model()
+    return capped(_confidence_by_key(key), ev, dict(model.caps))
 
 
 @lru_cache(maxsize=65536)
@@ -187,6 +208,8 @@ class ConfidenceModel:
     # Isotonic correction of the logistic output: (x, y) knots, or empty for none.
     knots_x: tuple[float, ...] = ()
     knots_y: tuple[float, ...] = ()
+    # Fitted cap values by ConfidenceCap name (see ``fit_caps``).
+    caps: tuple[tuple[str, float], ...] = ()
 
     def predict(self, vec: Sequence[float]) -> float:
         """Probability that a cell with these features is right."""
@@ -197,7 +220,7 @@ class ConfidenceModel:
     def to_json(self) -> str:
         return json.dumps(
             {"features": list(FEATURE_NAMES), "intercept": self.intercept, "weights": list(self.weights),
-             "isotonic_x": list(self.knots_x), "isotonic_y": list(self.knots_y)},
+             "isotonic_x": list(self.knots_x), "isotonic_y": list(self.knots_y), "caps": dict(self.caps)},
             indent=1,
         )
 
@@ -240,6 +263,7 @@ def load_model(path: Path = MODEL_PATH) -> ConfidenceModel:
     return ConfidenceModel(
         float(data["intercept"]), tuple(float(w) for w in data["weights"]),
         tuple(data.get("isotonic_x", ())), tuple(data.get("isotonic_y", ())),
+        tuple((str(k), float(v)) for k, v in data.get("caps", {}).items()),
     )
 
 

@@ -19,7 +19,6 @@ from gongkai.inference.tables.align import (
     assign_by_columns,
     assign_slots,
     group_rows,
-    group_rows_labels_after,
 )
 from gongkai.inference.tables.decode import (
     Piece,
@@ -101,8 +100,6 @@ class Evidence:
     unchecked_run: bool = False
     # Some template row of the cell's table was not read at all: rows may have shifted.
     table_incomplete: bool = False
-    # The row was placed by the template's order among rows printed whole, not by its label.
-    by_order: bool = False
 
 
 @dataclass
@@ -291,7 +288,7 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
     labelled = sum(1 for _, m in aligned.values() if m is not None)
     if not grid and labelled < len(aligned):
         # Some value rows have no label before them: shredded text may print labels after values.
-        after = group_rows_labels_after(stream.tokens, REQUEST_WIDTH)
+        after = group_rows(stream.tokens, REQUEST_WIDTH, labels_after=True)
         aligned_after = align_rows(after, REQUEST_MATCHER, len(T.REQUEST_ROWS), REQUEST_WIDTH)
         labelled_after = sum(1 for _, m in aligned_after.values() if m is not None)
         if labelled_after > labelled + LABELS_AFTER_MARGIN:
@@ -384,7 +381,6 @@ def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tupl
                 _set(report, read, f"requests.{key}.{column}",
                      SlotValue(tok, tok.number.value if tok.number else None, "count"),
                      match if agrees else None, None if agrees else "order")
-                read.evidence[f"requests.{key}.{column}"].by_order = not agrees
         read.found["requests"] = True
         read.single_other_row = version == "2019"
         read.requests_by_order = True

@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gongkai.inference.document import PAGE_NUMBER_RE
 from gongkai.inference.tables.numbers import BLANK_MARKS, ParsedNumber, parse_number
 
 TokenKind = Literal["label", "number", "empty", "run"]
@@ -53,8 +52,10 @@ _LABEL_NUMBERING_AFTER_RE = re.compile(r"[.．、][ \u3000]*(?:[\u4e00-\u9fff“
 _PROSE_MARKS = ("。", "；", "！", "？")
 # Blank-cell marks at the start or end of a label chunk in a flattened row.
 _MARK_CHARS = frozenset("-—－–/／")
-# Decoration that tells a page-number line from a cell holding a number.
-_PAGE_MARKS = frozenset("-—–－·•页/／")
+# A page-number line inside a table: decorated on both sides, or 第…页 (a bare "4" or "-1" is a cell).
+_PAGE_LINE_RE = re.compile(
+    r"^\s*(?:[-—–－·•]+\s*[0-9０-９]{1,4}\s*[-—–－·•]+|第\s*[0-9０-９]{1,4}\s*页(?:\s*[/／，,]?\s*共\s*[0-9０-９]{1,4}\s*页)?)\s*$"
+)
 _LEADING_MARKS_RE = re.compile(r"^(?:[-—－–/／]+\s*)+")
 _TRAILING_MARKS_RE = re.compile(r"(?:\s*[-—－–/／]+)+$")
 # A sign printed between two values ("5减12", "3-1") belongs to the second one.
@@ -306,8 +307,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None, gaps: GapStats |
             continue
         if line.strip().startswith("|") and _PIPE_SEPARATOR_RE.match(line):
             continue  # a Markdown separator row is not a line of the table
-        if _PAGE_MARKS.intersection(line) and PAGE_NUMBER_RE.match(line.strip()):
-            continue  # "— 4 —", "第 5 页": a page break inside the table, not its cells (a bare "4" is a cell)
+        if _PAGE_LINE_RE.match(line):
+            continue  # "— 4 —", "第 5 页": a page break inside the table, not its cells ("4", "-1" are cells)
         gap = newlines + 1 if tokens else 0
         newlines = 0
         if tab_cells and line[:1] == "\t" and line.count("\t") == 1:

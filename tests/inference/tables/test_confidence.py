@@ -101,7 +101,6 @@ def test_every_confidence_cap_holds_its_cells_below_the_cap() -> None:
         "no sum checks": Evidence(unchecked_run=True),
         "lost rows: the rows may have shifted": Evidence(table_incomplete=True, col_ok=0),
         "labels may have shifted": Evidence(table_incomplete=True),
-        "template's order alone": Evidence(by_order=True),
     }
     assert len(situations) == len(CONFIDENCE_CAPS)
     for rule in CONFIDENCE_CAPS:
