@@ -29,10 +29,13 @@ MAX_NUMBER_DIGITS = 7
 MAX_READINGS = 400
 MAX_SEARCH_STEPS = 40000
 # A printed separator inside a number is rare (OCR or a stray space); leaving one uncut costs this
-# much, against ``SIZE_COST`` per decade of a value. Chosen on the generated scraped family
-# (benchmarks/extract.py, set "scraped"): with 3.0 no cell of the plain readings was lost.
+# much, against ``SIZE_COST`` per digit of a reading's largest number: counts are small and a cut
+# that leaves one huge number is the implausible one ("77132470" is 77|132|470, not 1|13|2470 or
+# 7|7|132470). Chosen on the generated scraped family and the corpus's flattened 表二 rows
+# (benchmarks/extract.py, set "scraped"); ``SIZE_TIE`` breaks ties between equal lengths.
 SEPARATOR_MERGE_COST = 3.0
 SIZE_COST = 0.35
+SIZE_TIE = 0.01
 # Readings whose cost is within this of the chosen one count as equally admissible (ambiguity).
 ADMISSIBLE_MARGIN = 1.0
 # Joint choice: exhaustive below this many combinations, coordinate descent above.
@@ -127,8 +130,9 @@ def pieces_of(tokens: Sequence[Token], signed: bool = False) -> list[Piece]:
     return out
 
 
-def _size_cost(value: Value) -> float:
-    return SIZE_COST * math.log10(1 + abs(value)) if value else 0.0
+def _size_cost(values: Sequence[Value]) -> float:
+    largest = max((abs(v) for v in values if v is not None), default=0)
+    return SIZE_COST * len(str(int(largest))) + SIZE_TIE * math.log10(1 + largest)
 
 
 def enumerate_readings(
@@ -147,7 +151,7 @@ def enumerate_readings(
         spans = [(p.start + k, p.start + k + 1) for p in pieces for k in range(len(p.text))]
         if check is not None and not check(values):  # type: ignore[arg-type]
             return [], True
-        return [Reading(list(values), spans, sum(_size_cost(v) for v in values))], True
+        return [Reading(list(values), spans, _size_cost(values))], True
     digits_after = [0] * (len(pieces) + 1)
     for i in range(len(pieces) - 1, -1, -1):
         p = pieces[i]
@@ -169,7 +173,7 @@ def enumerate_readings(
             if left == 0:
                 ints = [v or 0 for v in values]  # type: ignore[misc]
                 if check is None or check(ints):  # type: ignore[arg-type]
-                    cost = merges * SEPARATOR_MERGE_COST + sum(_size_cost(v) for v in values)
+                    cost = merges * SEPARATOR_MERGE_COST + _size_cost(values)
                     out.append(Reading(list(values), list(spans), cost, merges))
             return
         remaining = digits_after[i] - pos
@@ -206,7 +210,7 @@ def enumerate_readings(
                 k += 1
                 if len(digits) > MAX_NUMBER_DIGITS or (len(digits) > 1 and digits[0] == "0"):
                     return
-                values.append(pieces[i].sign * int(digits))
+                values.append((pieces[i].sign if pos == 0 else 1) * int(digits))  # a sign leads its piece only
                 spans.append((start, pieces[j].start + k))
                 next_i, next_pos = (j + 1, 0) if k == len(text) else (j, k)
                 if prefix_ok is None or prefix_ok([v or 0 for v in values],  # type: ignore[misc]

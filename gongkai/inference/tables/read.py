@@ -41,6 +41,8 @@ LINE_START_MAX_BACK = 80
 # 表四 values: how many value cells the data row holds.
 APPEAL_WIDTH = len(T.APPEAL_GROUPS) * len(T.APPEAL_COLUMNS)
 REQUEST_WIDTH = len(T.REQUEST_COLUMNS)
+# A run short of cells is read as printed (padded) only when at most 1 in this many cells is missing.
+PADDED_MISSING_SHARE = 5
 # Labels after their values must explain this many more rows than labels before them to be believed.
 LABELS_AFTER_MARGIN = 2
 # A run read as several rows means their labels were lost: this much cost per extra row.
@@ -421,8 +423,8 @@ def _printed_slots(row: RowObservation, width: int, text: str) -> list[SlotValue
     if not row.runs:
         return assign_slots(row, width)
     pieces = [p for p in pieces_of(row.values) if not p.blank]
-    if not pieces or len(pieces) > width:
-        return assign_slots(row, width)
+    if len(pieces) > width or len(pieces) < width - max(1, width // PADDED_MISSING_SHARE):
+        return assign_slots(row, width)  # not a row that lost a cell or two: nothing to place
     out = [SlotValue(Token("number", text[p.start:p.end], p.start, p.end),
                      p.sign * (float(p.text) if "." in p.text else int(p.text)), "padded") for p in pieces]
     return out + [SlotValue(None, None, "padded") for _ in range(width - len(out))]
@@ -598,6 +600,11 @@ def _proactive_plausible(values: list[int]) -> bool:
     return values[2] >= max(values[0], values[1])
 
 
+def _change_within(change: int) -> RowCheck:
+    """2019 表二: a count cannot fall by more than it had last year (本年增/减 against 上一年项目数量)."""
+    return lambda values: values[change] >= -values[change - 1]
+
+
 def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | None = None,
                signed: bool = False) -> list[SlotValue]:
     """A row's slots: decoded when its digits ran together, else by count or position."""
@@ -614,7 +621,9 @@ def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, 
         if match is None or match.index in seen or not row.values:
             continue
         label, columns = T.PROACTIVE_ROWS_2019[match.index]
-        slots = _row_slots(text, row, len(columns), signed=any("增" in c for c in columns))
+        change = next((i for i, c in enumerate(columns) if "增" in c), None)
+        slots = _row_slots(text, row, len(columns), _change_within(change) if change else None,
+                           signed=change is not None)
         seen.add(match.index)
         report.proactive_2019[label] = {
             column: Cell(slot.value, 0.0, (slot.token.start, slot.token.end) if slot.token else None,
