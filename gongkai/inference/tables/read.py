@@ -601,8 +601,10 @@ def _proactive_plausible(values: list[int]) -> bool:
 
 
 def _change_within(change: int) -> RowCheck:
-    """2019 表二: a count cannot fall by more than it had last year (本年增/减 against 上一年项目数量)."""
-    return lambda values: values[change] >= -values[change - 1]
+    """2019 表二: a year's change (本年增/减) is no larger than last year's count (上一年项目数量): a
+    count cannot fall by more than it had, and item lists grow slowly (a preference: a row no
+    reading of which satisfies it is read without it)."""
+    return lambda values: abs(values[change]) <= values[change - 1]
 
 
 def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | None = None,
