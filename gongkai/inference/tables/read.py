@@ -609,8 +609,13 @@ def _change_within(change: int) -> RowCheck:
 
 def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | None = None,
                signed: bool = False) -> list[SlotValue]:
-    """A row's slots: decoded when its digits ran together, else by count or position."""
-    if _needs_decoding(row, width) and (d := decode_row(pieces_of(row.values, signed), width, check)):
+    """A row's slots: decoded when its digits ran together (or a sign is glued to a number in a
+    row of signed changes: "0-4 0" is 0, -4, 0), else by count or position."""
+    glued_sign = signed and any(a.kind == "empty" and a.text != "" and a.text in "-−－" and a.end == b.start
+                                and b.kind != "empty"
+                                for a, b in zip(row.values, row.values[1:]))
+    if (glued_sign or _needs_decoding(row, width)) and (
+            d := decode_row(pieces_of(row.values, signed), width, check)):
         choose_rows({"row": d}, {}, None)
         return decoded_slots(d, text)
     return _printed_slots(row, width, text)
@@ -685,6 +690,12 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
                     ev.row_ok = ok
 
 
+def _shows_hidden_blanks(ev: Evidence) -> bool:
+    """A document whose runs may hide blank cells: a run shorter than its row, or a decoded row
+    whose own sum no cut could make hold (a blank printed as nothing shifts the digits)."""
+    return ev.slot_method == "run_short" or (ev.slot_method.startswith("run") and ev.row_ok == 0)
+
+
 def read_tables(text: str, report: Report, grid: bool = False) -> TableRead:
     """Fill ``report``'s 表二/三/四 cells from ``text``; return the evidence for confidence.
 
@@ -709,7 +720,7 @@ def read_tables(text: str, report: Report, grid: bool = False) -> TableRead:
     else:
         read.warnings.append("表四 (行政复议、行政诉讼情况) not found")
     mark_arithmetic(report, read)
-    if any(ev.slot_method == "run_short" for ev in read.evidence.values()):
+    if any(_shows_hidden_blanks(ev) for ev in read.evidence.values()):
         for ev in read.evidence.values():
             ev.hidden_blanks = ev.slot_method.startswith("run")
     return read

@@ -114,3 +114,15 @@ def test_a_group_heading_before_values_names_its_first_sub_row() -> None:
     other = REQUEST_MATCHER.match_parts(["（六）其他处理"])
     assert other is not None and keys[other.index] == "other_processing"
     assert [keys[i] for i, _ in other.others] == ["other_overdue_correction"]
+
+
+def test_a_sign_glued_to_a_2019_change_is_its_sign_not_a_blank() -> None:
+    from gongkai.inference.tables.read import read_tables
+    from gongkai.report import Report
+
+    text = ("二、主动公开政府信息情况第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+            "规章000规范性文件101077第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量"
+            "行政许可 0-4   0其他对外管理服务事项990第二十条第（六）项")
+    report = Report(text=text)
+    read_tables(text, report)
+    assert [c.value for c in report.proactive_2019["行政许可"].values()] == [0, -4, 0]

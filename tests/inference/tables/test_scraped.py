@@ -68,12 +68,20 @@ def test_shredded_markdown_is_read_right_for_every_trait(trait: str) -> None:
     assert sum(cells) / len(cells) >= floor, f"{trait}: {sum(cells)}/{len(cells)} cells right"
 
 
-@pytest.mark.parametrize(("layout", "blank_rate"), [("scraped", 0.0), ("markdown_shredded", 0.0)])
+# Blank cells printed as *nothing* inside a run cannot be seen (the reading that fills every cell is
+# as plausible as the true one): on such sets a few confident misreads remain, at most this share.
+HIDDEN_BLANK_CONFIDENT_WRONG_SHARE = 1e-4
+
+
+@pytest.mark.parametrize(("layout", "blank_rate"), [("scraped", 0.0), ("scraped", BLANK_RATE),
+                                                      ("markdown_shredded", 0.0)])
 def test_no_wrong_cell_is_confident(layout: str, blank_rate: float) -> None:
-    wrong = [(item.layout, path, cell.value if cell else None, round(cell.confidence, 3) if cell else None)
-             for item, report in read_set(layout, blank_rate)
-             for path, cell, ok in graded_cells(report, item) if not ok and cell and cell.confidence >= CONFIDENT]
-    assert not wrong, wrong[:5]
+    graded = [(item, path, cell, ok) for item, report in read_set(layout, blank_rate)
+              for path, cell, ok in graded_cells(report, item)]
+    wrong = [(item.layout, path, cell.value, round(cell.confidence, 3))
+             for item, path, cell, ok in graded if not ok and cell and cell.confidence >= CONFIDENT]
+    allowed = int(len(graded) * HIDDEN_BLANK_CONFIDENT_WRONG_SHARE) if blank_rate else 0
+    assert len(wrong) <= allowed, wrong[:5]
 
 
 def test_no_false_alarm_on_consistent_scraped_reports() -> None:
