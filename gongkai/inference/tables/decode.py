@@ -6,8 +6,8 @@ space, a newline — and sometimes a space inside a number or a total set apart 
 58 | 0 | 0 | 0 | 0 | 0 | 58). The template fixes how many cells each row has and which sums must
 hold, so a row is decoded by enumerating the ways to cut its digits into that many numbers,
 scoring each by how plainly it reads the printed separators (a separator left uncut costs
-``SEPARATOR_MERGE_COST``) and by a prior for small counts, and keeping the readings whose row
-sum holds. A table's rows are then chosen together (``choose_rows``) so that its column identities
+``SEPARATOR_MERGE_COST``) and by a prior that keeps the largest number short (counts are small),
+and keeping the readings whose row sum holds. A table's rows are then chosen together (``choose_rows``) so that its column identities
 hold as well, and every cell learns how many values it could have taken among the readings that
 are as good as the chosen one: that is its ambiguity, which the confidence model reads.
 """
