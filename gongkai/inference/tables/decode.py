@@ -7,9 +7,10 @@ space, a newline — and sometimes a space inside a number or a total set apart 
 hold, so a row is decoded by enumerating the ways to cut its digits into that many numbers,
 scoring each by how plainly it reads the printed separators (a separator left uncut costs
 ``SEPARATOR_MERGE_COST``) and by a prior that keeps the largest number short (counts are small),
-and keeping the readings whose row sum holds. A table's rows are then chosen together (``choose_rows``) so that its column identities
-hold as well, and every cell learns how many values it could have taken among the readings that
-are as good as the chosen one: that is its ambiguity, which the confidence model reads.
+and keeping the readings whose row sum holds. A table's rows are then chosen together
+(``choose_rows``) so that its column identities hold as well, and every cell learns how many
+values it could have taken among the readings that are as good as the chosen one: that is its
+ambiguity, which the confidence model reads.
 """
 
 from __future__ import annotations
