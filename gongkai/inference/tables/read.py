@@ -663,11 +663,9 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
                 ev.row_blank, ev.row_ok_blank_zero = blank, ok_zero
                 if not blank:
                     ev.row_ok = ok_zero
-    outcome_keys = [r.key for r in T.REQUEST_ROWS if r.key not in ("new_received", "carried_over", "total",
-                                                                       "carried_forward")]
     for c in T.REQUEST_COLUMNS:
         column = {r.key: getattr(getattr(req, r.key), c).value for r in T.REQUEST_ROWS}
-        parts = [column[k] for k in outcome_keys if column[k] is not None]
+        parts = [column[k] for k in _OUTCOME_KEYS if column[k] is not None]
         tot, a, b, d = column["total"], column["new_received"], column["carried_over"], column["carried_forward"]
         checks: list[bool] = []
         if tot is not None and parts:
@@ -676,7 +674,7 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
             checks.append(abs(a + b - tot - d) < 1e-9)  # type: ignore[operator]
         if checks:
             ok = int(all(checks))
-            for key in [*outcome_keys, "total", "new_received", "carried_over", "carried_forward"]:
+            for key in [*_OUTCOME_KEYS, "total", "new_received", "carried_over", "carried_forward"]:
                 ev = read.evidence.get(f"requests.{key}.{c}")
                 if ev is not None:
                     ev.col_ok = ok
