@@ -218,11 +218,7 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
                 if has_marks and tokens and tokens[-1].kind in ("number", "run", "empty") else None)
         if lead and lead.end() < len(between):
             # "0 0 -（6）属于…": blank cells that end the previous row, then the next label.
-            for m in re.finditer(r"\S+", lead.group()):
-                off = raw.index(m.group(), pos)
-                tokens.append(Token("empty", m.group(), start + off, start + off + len(m.group()), 0,
-                                    parse_number(m.group()), line=line_no))
-                pos = off + len(m.group())
+            pos = _add_marks(tokens, raw, pos, pos + _indent(raw[pos:a]) + lead.end(), start, line_no)
             between = raw[pos:a].strip()
         trail = _TRAILING_MARKS_RE.search(between) if has_marks else None
         if trail and trail.start() > 0:
@@ -235,9 +231,7 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
         after_value = bool(tokens) and tokens[-1].kind in ("number", "run", "empty")
         if marks and all(m in BLANK_MARKS or set(m) <= _MARK_CHARS for m in marks) and (after_value or trail):
             # "3—5", "0 / 0": blank cells printed as marks between values (flattened rows).
-            for m in re.finditer(r"\S+", raw[pos:a]):
-                tokens.append(Token("empty", m.group(), start + pos + m.start(), start + pos + m.end(), 0,
-                                    parse_number(m.group()), line=line_no))
+            _add_marks(tokens, raw, pos, a, start, line_no)
         elif between in _SIGNS and tokens and tokens[-1].kind in ("number", "run", "empty"):
             # "5减12": a signed change (2019 表二 本年增/减) glued between two values, not a label.
             a -= len(raw[pos:a]) - len(raw[pos:a].rstrip()) + len(between)
@@ -270,16 +264,27 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
             and tokens and tokens[-1].kind in ("number", "run", "empty") else None)
     if lead:
         # "…0000—" / "…0 /": blank cells that end the row.
-        for m in re.finditer(r"\S+", lead.group()):
-            off = raw.index(m.group(), pos)
-            tokens.append(Token("empty", m.group(), start + off, start + off + len(m.group()), 0,
-                                parse_number(m.group()), line=line_no))
-            pos = off + len(m.group())
+        pos = _add_marks(tokens, raw, pos, pos + _indent(rest) + lead.end(), start, line_no)
     if pos < len(raw) and raw[pos:].strip():
         tokens.append(Token("label", raw[pos:].strip(), start + pos, end, 0, line=line_no))
     if tokens:
         tokens[0].gap = gap
     return tokens
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _add_marks(tokens: list[Token], raw: str, lo: int, hi: int, start: int, line_no: int) -> int:
+    """One empty token per blank-cell mark printed in ``raw[lo:hi]`` ("—", "/", "- -"); returns
+    where the last mark ends (``lo`` when there is none)."""
+    end = lo
+    for m in re.finditer(r"\S+", raw[lo:hi]):
+        end = lo + m.end()
+        tokens.append(Token("empty", m.group(), start + lo + m.start(), start + end, 0, parse_number(m.group()),
+                            line=line_no))
+    return end
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None, gaps: GapStats | None = None) -> TokenStream:
