@@ -1,4 +1,4 @@
-"""Command line: ``gongkai extract FILE...``, ``gongkai check FILE...`` and the training commands."""
+"""Command line: ``gongkai extract FILE...``, ``gongkai check FILE...``, training and the labeling loop."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from gongkai.annotations.cli import add_label_parser
 from gongkai.errors import GongkaiError
 from gongkai.inference.checks.reconcile import carry_over_findings, cell_name
 from gongkai.inference.narrative.classify import BLEND_BF16_DIR, BLEND_DIR, LABELS, TFIDF_DIR, TRANSFORMER_DIR
@@ -371,12 +372,15 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("--second", help="second reading, JSON Lines like labels.jsonl (default: the shipped one)")
     ag.add_argument("--shared", help="folder with seeds/ and corpus/real/ (default: ../shared or $GONGKAI_SHARED)")
     ag.set_defaults(func=cmd_evaluate_agreement)
+    add_label_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "run", None):
+            return int(args.run(args.func, args))
         return int(args.func(args))
     except BrokenPipeError:
         # The reader went away (`gongkai extract … | head`): stop quietly, as Unix tools do.

@@ -36,3 +36,21 @@ class InputTooLargeError(GongkaiError):
 
 class MissingDependencyError(GongkaiError):
     code = "E006"
+
+
+class LabelFileError(GongkaiError):
+    """A round or export file that cannot be used: not JSON, empty, or another project's."""
+
+    code = "L001"
+
+
+class AnchorError(GongkaiError):
+    """An imported label whose sentence is no longer where it was (document or reader changed), or missing."""
+
+    code = "L002"
+
+
+class FrozenSplitError(GongkaiError):
+    """An import that would add to or change the frozen test split."""
+
+    code = "L003"

@@ -114,9 +114,14 @@ def weak_sentences(shared: Path, labelled: Sequence[LabelledSentence]) -> list[L
     return out
 
 
-def training_data(shared: Path, data: Path, weak: bool, synthetic: Path | None = None) -> SentenceSplits:
-    """Hand labels split by document; weak and written-by-us sentences join train only."""
-    splits = split_sentences(load_hand_labels(shared, data))
+def training_data(shared: Path, data: Path, weak: bool, synthetic: Path | None = None,
+                  documents: Path | None = None, missing: list[str] | None = None) -> SentenceSplits:
+    """Hand labels split by document; weak and written-by-us sentences join train only.
+
+    ``documents`` holds the reports outside ``shared`` that the labeling loop labelled; sentences
+    whose report is in neither place are named in ``missing`` (an error when no list is given).
+    """
+    splits = split_sentences(load_hand_labels(shared, data, documents, missing))
     if weak:
         splits.train += weak_sentences(shared, splits.train + splits.dev + splits.test)
     if synthetic is not None:
@@ -169,14 +174,17 @@ def train_classifier(options: TrainOptions, progress: Callable[[str], None] = pr
 
 
 def train_blend(shared: Path, members: Sequence[Path], out: Path, data: Path = LABELS_FILE,
-                progress: Callable[[str], None] = print, precision: str | None = None) -> Path:
+                progress: Callable[[str], None] = print, precision: str | None = None,
+                dev: Sequence[LabelledSentence] | None = None) -> Path:
     """Average two trained classifiers: the weight, calibration and thresholds are all chosen on dev.
 
     ``precision`` is the one transformer members compute in (recorded with them, so that the
-    thresholds fitted here meet the same scores at inference)."""
+    thresholds fitted here meet the same scores at inference). ``dev`` defaults to the dev split
+    of ``data``."""
     if len(members) != 2:
         raise ValueError(f"a blend is fitted for two classifiers, got {len(members)}")
-    dev = split_sentences(load_hand_labels(shared, data)).dev
+    if dev is None:
+        dev = split_sentences(load_hand_labels(shared, data)).dev
     pairs, gold = [model_input(s.text, s.heading) for s in dev], _vectors(dev)
     loaded = [open_classifier(m, precision=precision) for m in members]
     rows = [member_log_odds(clf, pairs) for clf in loaded]

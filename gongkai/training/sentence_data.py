@@ -86,6 +86,11 @@ def document_names(shared: Path) -> list[str]:
     return names
 
 
+def in_shared(shared: Path | None, doc: str) -> bool:
+    """Whether a label's ``doc`` names a report under ``shared`` (a relative path there), not a file elsewhere."""
+    return shared is not None and not Path(doc).is_absolute() and (shared / doc).is_file()
+
+
 @lru_cache(maxsize=256)
 def document_text(shared: Path, doc: str) -> str:
     path = shared / doc
@@ -138,28 +143,63 @@ def load_synthetic(path: Path = SYNTHETIC_FILE) -> list[LabelledSentence]:
     return out
 
 
-def load_hand_labels(shared: Path, path: Path = LABELS_FILE) -> list[LabelledSentence]:
-    """Hand-labelled sentences with their text rebuilt from ``shared`` and checked against the hash."""
-    return [resolve(shared, row, str(path)) for row in read_label_lines(path)]
+def latest_lines(path: Path = LABELS_FILE) -> list[dict]:
+    """One line per sentence, its last: the store is append-only and a review round appends the new label."""
+    rows: dict[tuple[str, int, int], dict] = {}
+    for row in read_label_lines(path):
+        rows[(row["doc"], int(row["span"][0]), int(row["span"][1]))] = row
+    return list(rows.values())
 
 
-def resolve(shared: Path, row: dict, where: str = "labels") -> LabelledSentence:
+def load_hand_labels(shared: Path, path: Path = LABELS_FILE, documents: Path | None = None,
+                     missing: list[str] | None = None) -> list[LabelledSentence]:
+    """Hand-labelled sentences with their text rebuilt and checked against the hash.
+
+    Sentences of reports under ``shared`` are read from there; those of other reports (labelled
+    through ``gongkai label``) from ``documents``, found by the file's sha256. A sentence whose
+    report is in neither place is left out and named in ``missing`` (an error when no list is given).
+    """
+    out = []
+    finder = None
+    for row in latest_lines(path):
+        if in_shared(shared, row["doc"]):
+            out.append(resolve(shared, row, str(path)))
+            continue
+        if finder is None:
+            from gongkai.annotations.store import Documents
+
+            finder = Documents(None, documents)
+        text = finder.text(row["doc"], row.get("doc_sha256"))
+        if text is None:
+            where = f"{row['doc']} {row['span'][0]}-{row['span'][1]}"
+            if missing is None:
+                raise FileNotFoundError(f"{path}: the report of {where} is neither under {shared} nor in the "
+                                        "documents folder (--documents DIR)")
+            missing.append(where)
+            continue
+        out.append(resolve(shared, row, str(path), text))
+    return out
+
+
+def resolve(shared: Path, row: dict, where: str = "labels", full_text: str | None = None) -> LabelledSentence:
     """One annotation line → the sentence it names (text from ``shared``, heading from segmentation)."""
     doc, (start, end) = row["doc"], row["span"]
-    text = document_text(shared, doc)[start:end]
+    full_text = document_text(shared, doc) if full_text is None else full_text
+    text = full_text[start:end]
     if text_hash(text) != row["text_sha256"]:
         raise ValueError(f"{where}: {doc} {start}-{end}: the text there no longer matches its hash "
                          "(the reader or the document changed); re-anchor the annotation")
     unknown = set(row["labels"]) - set(LABELS)
     if unknown:
         raise ValueError(f"{where}: {doc} {start}-{end}: unknown labels {sorted(unknown)}")
-    return LabelledSentence(doc, (start, end), text, _heading_at(shared, doc, start),
+    sentences = document_sentences(shared, doc) if in_shared(shared, doc) else tuple(segment(full_text))
+    return LabelledSentence(doc, (start, end), text, _heading_at(sentences, start),
                             tuple(lab for lab in LABELS if lab in row["labels"]), row.get("annotator", ""))
 
 
-def _heading_at(shared: Path, doc: str, start: int) -> str | None:
+def _heading_at(sentences: Sequence[Sentence], start: int) -> str | None:
     """The heading a span sits under, from the same segmentation the pipeline uses."""
-    for s in document_sentences(shared, doc):
+    for s in sentences:
         if s.span[0] <= start < s.span[1] or s.span[0] >= start:
             return s.heading
     return None
