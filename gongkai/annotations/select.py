@@ -30,6 +30,7 @@ DEFAULT_RANDOM_SHARE = 0.1
 # distinct kinds of sentence, small enough that the encoder runs on hundreds, not the pool.
 PREFILTER = 8
 MIN_CHARS = 6  # shorter pieces are fragments, not sentences worth a person's time
+RANKINGS = ("closest", "per_label")
 
 
 @dataclass
@@ -113,10 +114,33 @@ def _diverse(ranked: Sequence[Candidate], want: int, embed: Embedder, seed: int)
     return [head[i] for i in lead + rest] + list(ranked[len(head):])
 
 
+def rank(candidates: Sequence[Candidate], thresholds: Mapping[str, float], ranking: str = "closest"
+         ) -> list[Candidate]:
+    """Most uncertain first. ``closest``: by each sentence's closest call. ``per_label``: the labels take
+    turns, each offering its own closest call next, so that the hardest label cannot fill the round."""
+    if ranking not in RANKINGS:
+        raise ValueError(f"unknown ranking {ranking!r}; expected one of {RANKINGS}")
+    if ranking == "closest":
+        return sorted(candidates, key=lambda c: (closest_call(c.scores, thresholds)[1], c.doc, c.span))
+
+    def gap(c: Candidate, lab: str) -> float:
+        return abs(_logit(c.scores[lab]) - _logit(thresholds[lab])) if lab in c.scores else math.inf
+
+    per_label = [sorted(candidates, key=lambda c, lab=lab: (gap(c, lab), c.doc, c.span)) for lab in LABELS]
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for tier in zip(*per_label):
+        for c in tier:
+            if c.uid not in seen:
+                seen.add(c.uid)
+                out.append(c)
+    return out
+
+
 def select(pool: Sequence[Candidate], n: int, thresholds: Mapping[str, float], *,
            exclude_hashes: Collection[str] = (), frozen_docs: Collection[str] = (),
            per_report: int = DEFAULT_PER_REPORT, random_share: float = DEFAULT_RANDOM_SHARE, seed: int = 0,
-           embed: Embedder | None = None) -> list[Selected]:
+           embed: Embedder | None = None, ranking: str = "closest") -> list[Selected]:
     """``n`` sentences for a round; the same inputs and seed give the same round."""
     if n <= 0:
         return []
@@ -131,7 +155,7 @@ def select(pool: Sequence[Candidate], n: int, thresholds: Mapping[str, float], *
     rng.shuffle(shuffled)
     n_random = min(n, round(n * random_share))
     randoms = _take(shuffled, n_random, counts, per_report, taken)
-    ranked = sorted((c for c in candidates if c.uid not in taken), key=lambda c: (distance[c.uid], c.doc, c.span))
+    ranked = rank([c for c in candidates if c.uid not in taken], thresholds, ranking)
     allowed = _within_cap(ranked, counts, per_report)
     want = n - len(randoms)
     if embed is not None and want > 1:
@@ -157,7 +181,12 @@ def encoder_embedder(model_dir: str | Path | None = None) -> Embedder:
     hf_logging.disable_progress_bar()
     folder = Path(model_dir or TRANSFORMER_DIR)
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    encoder = AutoModel.from_pretrained(folder, local_files_only=True, dtype=torch.float32).eval()
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # a classifier folder's head is "unexpected" for its encoder: not news
+    try:
+        encoder = AutoModel.from_pretrained(folder, local_files_only=True, dtype=torch.float32).eval()
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
     def forward(enc: Any) -> list[list[float]]:
         hidden = encoder(**enc).last_hidden_state

@@ -238,7 +238,7 @@ def test_serve_stops_when_done(round_file: Path) -> None:
     thread = threading.Thread(target=lambda: result.append(serve(round_file, annotator="tester", on_ready=urls.append,
                                                                  stop_when_done=True)), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while not urls and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert urls and urls[0].startswith("http://127.0.0.1:")
