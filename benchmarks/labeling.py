@@ -137,7 +137,7 @@ class Scorer:
 
 
 def replay(scorer: Scorer, strategy: str, seed: int, start: int, step: int, embed_lookup, quick: bool,
-           driver: str = "blend", random_share: float = 0.1, ranking: str = "closest"
+           driver: str = "blend", random_share: float = 0.1, ranking: str = "per_label"
            ) -> list[tuple[int, dict[str, dict[str, float]]]]:
     pool = scorer.pool
     chosen = stratified_start(pool, start, seed)
@@ -207,7 +207,7 @@ def main() -> int:
     ap.add_argument("--driver", choices=MODELS, default="blend", help="the model whose uncertainty the loop uses")
     ap.add_argument("--random-share", type=float, default=0.1)
     ap.add_argument("--no-diversity", action="store_true")
-    ap.add_argument("--ranking", choices=("closest", "per_label"), default="closest",
+    ap.add_argument("--ranking", choices=("per_label", "closest"), default="per_label",
                     help="how uncertainty ranks sentences (gongkai.annotations.select.rank)")
     ap.add_argument("--json", help="also write the curves and figures to this JSON file (the notebook plots it)")
     ap.add_argument("--encoder", help="encoder folder for the frozen embeddings (default: the shipped transformer's, "

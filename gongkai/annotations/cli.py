@@ -40,7 +40,7 @@ def cmd_next(args: argparse.Namespace) -> int:
         raise ValueError("name a batch output folder (--from DIR) or report files/folders to choose from")
     spec = RoundSpec(sources=sources, n=args.n, labels=Path(args.labels), shared=_shared(args),
                      model=args.classifier, seed=args.seed, per_report=args.per_report, random_share=args.random_share,
-                     diversity=not args.no_diversity)
+                     diversity=not args.no_diversity, ranking=args.ranking)
     task_file, config, chosen = make_round(spec, Path(args.out), _bar)
     n_random = sum(s.selected_by == "random" for s in chosen)
     print(f"wrote {len(chosen)} tasks ({len(chosen) - n_random} by uncertainty and diversity, {n_random} at random) "
@@ -131,6 +131,9 @@ def add_label_parser(sub: Any) -> None:
     nx.add_argument("--classifier", help="classifier whose scores and thresholds rank sentences when reports are "
                     "given (default: the shipped default)")
     nx.add_argument("--no-diversity", action="store_true", help="rank by uncertainty only (no encoder clustering)")
+    nx.add_argument("--ranking", choices=("per_label", "closest"), default="per_label",
+                    help="per_label (default): the labels take turns offering their closest calls; closest: each "
+                    "sentence's single closest call")
     common(nx)
     nx.set_defaults(func=cmd_next)
     sv = lsub.add_parser("serve", help="label a round in a built-in page on 127.0.0.1")

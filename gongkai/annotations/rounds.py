@@ -44,6 +44,7 @@ class RoundSpec:
     per_report: int = DEFAULT_PER_REPORT
     random_share: float = DEFAULT_RANDOM_SHARE
     diversity: bool = True
+    ranking: str = "per_label"  # or "closest" (select.rank)
 
 
 def build_pool(spec: RoundSpec, progress: Callable[[Iterable[Any]], Iterable[Any]] = iter) -> list[Candidate]:
@@ -66,7 +67,7 @@ def choose(spec: RoundSpec, pool: Sequence[Candidate]) -> tuple[list[Selected], 
     exclude = labelled_hashes(spec.labels, spec.shared)
     embed = encoder_embedder() if spec.diversity else None
     chosen = select(pool, spec.n, thresholds, exclude_hashes=exclude, frozen_docs=frozen, per_report=spec.per_report,
-                    random_share=spec.random_share, seed=spec.seed, embed=embed)
+                    random_share=spec.random_share, seed=spec.seed, embed=embed, ranking=spec.ranking)
     return chosen, model_version(folder), head
 
 

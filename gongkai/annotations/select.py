@@ -30,7 +30,9 @@ DEFAULT_RANDOM_SHARE = 0.1
 # distinct kinds of sentence, small enough that the encoder runs on hundreds, not the pool.
 PREFILTER = 8
 MIN_CHARS = 6  # shorter pieces are fragments, not sentences worth a person's time
-RANKINGS = ("closest", "per_label")
+# How uncertainty ranks (``rank``); per_label is the default: in the replay (benchmarks/labeling.py, README)
+# it beat closest on every figure, mostly because the hardest label (measure) no longer fills the round.
+RANKINGS = ("per_label", "closest")
 
 
 @dataclass
@@ -114,7 +116,7 @@ def _diverse(ranked: Sequence[Candidate], want: int, embed: Embedder, seed: int)
     return [head[i] for i in lead + rest] + list(ranked[len(head):])
 
 
-def rank(candidates: Sequence[Candidate], thresholds: Mapping[str, float], ranking: str = "closest"
+def rank(candidates: Sequence[Candidate], thresholds: Mapping[str, float], ranking: str = "per_label"
          ) -> list[Candidate]:
     """Most uncertain first. ``closest``: by each sentence's closest call. ``per_label``: the labels take
     turns, each offering its own closest call next, so that the hardest label cannot fill the round."""
@@ -140,7 +142,7 @@ def rank(candidates: Sequence[Candidate], thresholds: Mapping[str, float], ranki
 def select(pool: Sequence[Candidate], n: int, thresholds: Mapping[str, float], *,
            exclude_hashes: Collection[str] = (), frozen_docs: Collection[str] = (),
            per_report: int = DEFAULT_PER_REPORT, random_share: float = DEFAULT_RANDOM_SHARE, seed: int = 0,
-           embed: Embedder | None = None, ranking: str = "closest") -> list[Selected]:
+           embed: Embedder | None = None, ranking: str = "per_label") -> list[Selected]:
     """``n`` sentences for a round; the same inputs and seed give the same round."""
     if n <= 0:
         return []

@@ -44,7 +44,7 @@ def test_same_seed_same_round_and_another_seed_another_random_share() -> None:
 
 
 def test_random_share_per_report_cap_and_most_uncertain_first() -> None:
-    chosen = select(pool(), 20, THRESHOLDS, per_report=3, random_share=0.1, seed=0)
+    chosen = select(pool(), 20, THRESHOLDS, per_report=3, random_share=0.1, seed=0, ranking="closest")
     assert len(chosen) == 20
     assert sum(s.selected_by == "random" for s in chosen) == 2
     per_doc: dict[str, int] = {}
@@ -88,8 +88,8 @@ def test_diversity_takes_each_cluster_not_only_the_most_uncertain_kind() -> None
         return [[1.0, 0.01 * (k % 3)] if c.text.startswith("A") else [0.01 * (k % 3), 1.0]
                 for k, c in enumerate(items)]
 
-    plain = select(cands, 5, THRESHOLDS, random_share=0.0, per_report=5, seed=0)
-    diverse = select(cands, 5, THRESHOLDS, random_share=0.0, per_report=5, seed=0, embed=embed)
+    plain = select(cands, 5, THRESHOLDS, random_share=0.0, per_report=5, seed=0, ranking="closest")
+    diverse = select(cands, 5, THRESHOLDS, random_share=0.0, per_report=5, seed=0, embed=embed, ranking="closest")
     assert all(s.candidate.text.startswith("A") for s in plain)
     assert {s.candidate.text[0] for s in diverse} == {"A", "B"}
 
@@ -98,3 +98,18 @@ def test_no_round_of_nothing_and_bad_share_refused() -> None:
     assert select(pool(), 0, THRESHOLDS) == []
     with pytest.raises(ValueError, match="random_share"):
         select(pool(), 5, THRESHOLDS, random_share=1.5)
+
+
+def test_per_label_ranking_lets_every_label_offer_its_closest_calls() -> None:
+    """The hardest label must not fill the round: with closest calls all on measure, platform still gets turns."""
+    cands = pool(n_docs=10, per_doc=10)
+    for k, c in enumerate(cands):
+        c.scores = {"problem": 0.01, "measure": 0.49 + k / 10_000, "platform": 0.3 + 0.6 * ((k * 37) % 100) / 100,
+                    "supervision": 0.01}
+    closest = select(cands, 8, THRESHOLDS, random_share=0.0, per_report=10, ranking="closest")
+    turns = select(cands, 8, THRESHOLDS, random_share=0.0, per_report=10, ranking="per_label")
+    assert all(closest_call(s.candidate.scores, THRESHOLDS)[0] == "measure" for s in closest)
+    near_platform = sorted(cands, key=lambda c: abs(c.scores["platform"] - 0.5))[:2]
+    assert {c.uid for c in near_platform} <= {s.candidate.uid for s in turns}
+    with pytest.raises(ValueError, match="unknown ranking"):
+        select(cands, 3, THRESHOLDS, ranking="entropy")
