@@ -114,6 +114,10 @@ def pieces_of(tokens: Sequence[Token], signed: bool = False) -> list[Piece]:
         if chunk in _SIGN_CHARS and glued and (signed or chunk in "减增"):
             sign = -1 if chunk in "-−－减" else 1  # read with the number it is glued to
             continue
+        if chunk.isascii() and chunk.isdigit():  # the common case: plain digits need no parsing
+            out.append(Piece(chunk, s, s + len(chunk), sign=sign))
+            sign = 1
+            continue
         if not chunk or chunk in BLANK_MARKS or set(chunk) <= _BLANK_CHARS:
             out.append(Piece("", s, s + len(chunk), blank=True, marks=max(1, len(chunk))))
             sign = 1
