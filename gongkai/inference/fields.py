@@ -49,8 +49,13 @@ _H1_RE = re.compile(_INDENT + r"(?P<num>[一二三四五六七八九十]{1,3})[�
 _H2_RE = re.compile(_INDENT + r"[（(][ \t]*(?P<num>[一二三四五六七八九十]{1,3})[ \t]*[）)]" + _TITLE_REST)
 # Only lines (or paragraphs that scrapers ran together on one line, after an indent or a full
 # stop) that open like a heading are looked at (fast pre-filter over the whole text).
+# Indentation before a heading is bounded: an unbounded run in the lookahead rescans a long line of
+# ideographic spaces at every position (80,000 of them took ~80 s), and no heading is indented further.
+MAX_HEADING_INDENT = 40
+_BOUNDED_INDENT = r"[ \t\u3000]{0," + str(MAX_HEADING_INDENT) + "}"
 _HEADING_START_RE = re.compile(
-    r"(?:^|(?<=\u3000\u3000)|(?<=[。；]))(?=[ \t\u3000]*(?:#+[ \t]*)?[一二三四五六七八九十（(1-9])", re.MULTILINE
+    r"(?:^|(?<=\u3000\u3000)|(?<=[。；]))(?=" + _BOUNDED_INDENT + r"(?:#+[ \t]*)?[一二三四五六七八九十（(1-9])",
+    re.MULTILINE,
 )
 PARAGRAPH_INDENT = "\u3000\u3000"
 _HN_RE = re.compile(_INDENT + r"(?P<num>[1-9])[ \t]*[、.．]" + _TITLE_REST)
@@ -223,7 +228,8 @@ YEAR_EVIDENCE: tuple[YearEvidence, ...] = (
                  re.compile(r"截[至止](?:到)?\s*" + _Y + r"\s*年\s*(?:12\s*月\s*31\s*日|年?底)"), 0.8),
     # “2024年度政府信息公开工作…”, “2024年度” at a heading.
     YearEvidence("year_du_heading", re.compile(
-        r"(?:^|[\n\u3000])[ \t\u3000#]*" + _Y + r"\s*年度(?=[^\n。，]{0,30}(?:政府信息公开|政务公开|信息公开))",
+        r"(?:^|[\n\u3000])[ \t\u3000#]{0," + str(MAX_HEADING_INDENT) + "}" + _Y
+        + r"\s*年度(?=[^\n。，]{0,30}(?:政府信息公开|政务公开|信息公开))",
         re.MULTILINE), 0.75),
     YearEvidence("year_du", re.compile(_Y + r"\s*年度(?!\s*(?:计划|预算))"), 0.62, where="head"),
     # Archive headers: “发布时间: 2025-01-22 20:18” — the report covers the year before (weak).

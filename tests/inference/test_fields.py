@@ -140,3 +140,23 @@ def test_template_wording_of_both_templates_lowers_confidence() -> None:
     assert hybrid[1] < clean[1]
     cites_old_notice = template_from_wording("依据〔2019〕60号。本年制发件数 本年废止件数\n")
     assert cites_old_notice[0] == "2021" and cites_old_notice[1] > 0.85
+
+
+def test_long_runs_of_ideographic_spaces_do_not_hide_headings_or_hang() -> None:
+    """80,000 U+3000 in one line once took ~80 s (a lookahead rescanning the run at every position).
+
+    Run in a subprocess with a cap far above the fixed cost (well under a second), so that a
+    return of the quadratic scan shows as a hang instead of stalling the suite.
+    """
+    import subprocess
+    import sys
+
+    code = ("from gongkai.inference.fields import find_sections, year_hits\n"
+            "run = '\\u3000' * 80000\n"
+            "text = run + '\\n\\u3000\\u3000一、总体情况\\n2024年度政府信息公开工作。\\n' + run\n"
+            "print([s.heading for s in find_sections(text)], [h.year for h in year_hits(text)][:1])\n")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("find_sections/year_hits hung on a long run of ideographic spaces") from None
+    assert done.stdout.strip() == "['总体情况'] [2024]"
