@@ -165,6 +165,11 @@ def _outputs(out: Path) -> tuple[list[str], list[tuple[str, str, str]], list[dic
     return reports, manifest, cells
 
 
+def _records(out: Path) -> int:
+    manifest = out / "manifest.jsonl"
+    return manifest.read_bytes().count(b"\n") if manifest.is_file() else 0
+
+
 def test_killed_at_random_moments_and_resumed_equals_an_uninterrupted_run(
         archive: Path, seeds_dir: Path, corpus_dir: Path, tmp_path: Path) -> None:
     inputs = [archive, seeds_dir, corpus_dir]
@@ -174,8 +179,14 @@ def test_killed_at_random_moments_and_resumed_equals_an_uninterrupted_run(
     rng = random.Random(5)
     kills = 0
     for _ in range(4):
+        # Killed after a random number of new records, whatever the machine's speed: the moment is
+        # an event in the output (manifest lines are flushed one by one), not a time.
+        target = _records(out) + rng.randint(2, 9)
         proc = _cli(inputs, out, "--workers", "2", "--no-classify")
-        time.sleep(rng.uniform(1.5, 4.0))
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and _records(out) < target:
+            assert time.monotonic() < deadline, "the batch wrote no new record for 300 s"
+            time.sleep(0.01)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
