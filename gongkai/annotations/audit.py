@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gongkai.annotations.labelstudio import prediction_result, write_round
+from gongkai.annotations.labelstudio import prediction_result, task_of, write_round
 from gongkai.annotations.pool import Candidate
 from gongkai.inference.narrative.classify import LABELS, model_input
 from gongkai.training.sentence_data import (
@@ -117,14 +117,10 @@ def write_audit_round(shared: Path, suspects: Sequence[Suspect], out: Path, roun
     """A review round: the stored labels pre-ticked (what the reviewer confirms or changes), the model's view second."""
     tasks = []
     for x in suspects:
-        c = _candidate(shared, x.sentence)
-        data = {"text": c.text, "heading": c.heading or "", "before": c.before, "after": c.after, "doc": c.doc,
-                "span": list(c.span), "text_sha256": c.text_sha256, "uid": c.uid, "round": round_no,
-                "selected_by": "audit", "model_version": "stored", "selection_score": round(x.severity, 4),
-                "stored_annotator": x.sentence.annotator, "suspect_labels": list(x.flagged)}
+        task = task_of(_candidate(shared, x.sentence), x.sentence.labels, "stored", x.severity, round_no, "audit")
+        task["data"].update(stored_annotator=x.sentence.annotator, suspect_labels=list(x.flagged))
         model_labels = [lab for lab in LABELS if x.probabilities[lab] >= 0.5]
-        tasks.append({"data": data, "predictions": [
-            {"model_version": "stored", "score": round(x.severity, 4), "result": prediction_result(x.sentence.labels)},
-            {"model_version": "audit-out-of-fold-tfidf", "score": round(x.severity, 4),
-             "result": prediction_result(model_labels)}]})
+        task["predictions"].append({"model_version": "audit-out-of-fold-tfidf", "score": round(x.severity, 4),
+                                    "result": prediction_result(model_labels)})
+        tasks.append(task)
     return write_round(out, tasks)

@@ -111,7 +111,7 @@ def _annotator(value: Any) -> str:
     return "unknown" if value in (None, "") else str(value)
 
 
-def _choices(result: Any, where: str) -> tuple[str, ...]:
+def choices_of(result: Any, where: str) -> tuple[str, ...]:
     """The ticked labels of a result list; a result of another config is an error, not an empty label."""
     ticked: list[str] = []
     for r in result or []:
@@ -148,13 +148,13 @@ def _from_full(tasks: list[Any], where: str) -> list[Annotation]:
         data = _check_data(task.get("data"), here)
         for a in task.get("annotations") or []:
             out.append(Annotation(
-                data=data, labels=_choices(a.get("result"), here), annotator=_annotator(a.get("completed_by")),
+                data=data, labels=choices_of(a.get("result"), here), annotator=_annotator(a.get("completed_by")),
                 lead_time=a.get("lead_time"), created_at=a.get("created_at"), task_id=task.get("id"),
                 cancelled=bool(a.get("was_cancelled"))))
     return out
 
 
-def _min_choices(value: Any, where: str) -> list[Any]:
+def _minchoices_of(value: Any, where: str) -> list[Any]:
     """JSON_MIN's label value: absent when nothing is ticked, one choice as a string, several as
     ``{"choices": [...]}`` (a list of those when one annotation has several results)."""
     if value is None:
@@ -164,7 +164,7 @@ def _min_choices(value: Any, where: str) -> list[Any]:
     if isinstance(value, dict) and isinstance(value.get("choices"), list):
         return list(value["choices"])
     if isinstance(value, list):
-        return [c for v in value for c in _min_choices(v, where)]
+        return [c for v in value for c in _minchoices_of(v, where)]
     raise LabelFileError(f"{where}: {FROM_NAME!r} holds {json.dumps(value, ensure_ascii=False)[:80]}, not choices: "
                          "this export is from another project's labeling config")
 
@@ -188,7 +188,7 @@ def _from_min(rows: list[Any], where: str) -> list[Annotation]:
                                  "round's .config.xml)")
         if "annotation_id" in row and row["annotation_id"] is None:
             continue  # a task nobody annotated
-        out.append(Annotation(data=data, labels=_known(_min_choices(row.get(FROM_NAME), here), here),
+        out.append(Annotation(data=data, labels=_known(_minchoices_of(row.get(FROM_NAME), here), here),
                               annotator=_annotator(row.get("annotator")), lead_time=row.get("lead_time"),
                               created_at=row.get("created_at"), task_id=row.get("id")))
     return out

@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gongkai.annotations.labelstudio import LABEL_HINTS, _choices, prediction_result, read_export, read_round
+from gongkai.annotations.labelstudio import LABEL_HINTS, choices_of, prediction_result, read_export, read_round
 from gongkai.errors import LabelFileError
 from gongkai.inference.narrative.classify import LABELS
 
@@ -107,7 +107,7 @@ class LabelSession:
             preds = task.get("predictions") or []
             if not isinstance(preds, list) or not all(isinstance(p, dict) for p in preds):
                 raise LabelFileError(f"{where}: predictions must be a list of objects")
-            self.predicted.append(_choices(preds[-1].get("result"), where) if preds else ())
+            self.predicted.append(choices_of(preds[-1].get("result"), where) if preds else ())
             uid = _uid(data)
             if uid in self._index:
                 raise LabelFileError(f"{where}: uid {uid!r} repeats task {self._index[uid] + 1}; a round "
@@ -147,7 +147,7 @@ class LabelSession:
     # --- state ------------------------------------------------------------------------------------------
 
     def _labels_of(self, a: dict[str, Any]) -> list[str]:
-        return list(_choices(a.get("result"), str(self.out)))
+        return list(choices_of(a.get("result"), str(self.out)))
 
     def state(self) -> dict[str, Any]:
         with self._lock:

@@ -18,17 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.inference.narrative.classify import LABELS
+from gongkai.training.sentence_data import text_hash
 
-HASH_CHARS = 16
 _SPACE_RE = re.compile(r"\s+")
 _DIGITS_RE = re.compile(r"\d+")
 REPORT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".png", ".jpg", ".jpeg", ".tif",
                    ".tiff")
-
-
-def text_hash(text: str) -> str:
-    """The span hash of the label files: first 16 hex digits of the SHA-256 of the exact text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_CHARS]
 
 
 def normalise(text: str) -> str:

@@ -17,37 +17,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gongkai.annotations.labelstudio import Annotation, read_export, write_round
+from gongkai.annotations.labelstudio import Annotation, prediction_result, read_export, write_round
 from gongkai.annotations.pool import norm_hash, text_hash
 from gongkai.errors import AnchorError, FrozenSplitError
 from gongkai.training.sentence_data import (
     LABELS_FILE,
+    anchor_of,
     document_text,
     in_shared,
     is_test_doc,
+    latest,
     load_split,
     read_label_lines,
 )
 
 # Rounds whose labels may replace a stored one: the reviewer saw the stored label and decided again.
 REVIEW_KINDS = ("audit", "review")
-Anchor = tuple[str, tuple[int, int]]
-
-
-def anchor_of(line: dict[str, Any]) -> Anchor:
-    return str(line["doc"]), (int(line["span"][0]), int(line["span"][1]))
 
 
 def read_lines(path: Path = LABELS_FILE) -> list[dict[str, Any]]:
     return list(read_label_lines(path)) if path.is_file() else []
-
-
-def latest(lines: Iterable[dict[str, Any]]) -> dict[Anchor, dict[str, Any]]:
-    """The label of each sentence: its last line."""
-    out: dict[Anchor, dict[str, Any]] = {}
-    for line in lines:
-        out[anchor_of(line)] = line
-    return out
 
 
 def next_round(lines: Iterable[dict[str, Any]]) -> int:
@@ -55,27 +44,28 @@ def next_round(lines: Iterable[dict[str, Any]]) -> int:
     return 1 + max((int(line.get("round") or 0) for line in lines), default=0)
 
 
+def _fill_norm_hashes(lines: Sequence[dict[str, Any]], shared: Path | None) -> int:
+    """Give lines made before ``norm_sha256`` existed their normalised hash, from ../shared; how many got one."""
+    filled = 0
+    for ln in lines:
+        doc, (s, e) = anchor_of(ln)
+        if not ln.get("norm_sha256") and in_shared(shared, doc):
+            ln["norm_sha256"] = norm_hash(document_text(shared, doc)[s:e])  # type: ignore[arg-type]
+            filled += 1
+    return filled
+
+
 def labelled_hashes(path: Path, shared: Path | None) -> set[str]:
     """Normalised hashes of every labelled sentence (what ``next`` must not offer again)."""
     lines = read_lines(path)
-    missing = [ln for ln in lines if not ln.get("norm_sha256")]
-    if missing and shared is not None:
-        for ln in missing:
-            doc, (s, e) = anchor_of(ln)
-            if in_shared(shared, doc):
-                ln["norm_sha256"] = norm_hash(document_text(shared, doc)[s:e])
+    _fill_norm_hashes(lines, shared)
     return {ln["norm_sha256"] for ln in lines if ln.get("norm_sha256")}
 
 
 def add_norm_hashes(path: Path, shared: Path) -> int:
     """Write the normalised hash into lines that lack it (older lines); returns how many were filled."""
     lines = read_lines(path)
-    filled = 0
-    for ln in lines:
-        if not ln.get("norm_sha256"):
-            doc, (s, e) = anchor_of(ln)
-            ln["norm_sha256"] = norm_hash(document_text(shared, doc)[s:e])
-            filled += 1
+    filled = _fill_norm_hashes(lines, shared)
     if filled:
         _write_lines(path, lines)
     return filled
@@ -96,6 +86,7 @@ class Documents:
     def __init__(self, shared: Path | None, folder: Path | None = None) -> None:
         self.shared, self.folder = shared, folder
         self._by_digest: dict[str, Path] | None = None
+        self._texts: dict[tuple[str, str | None], str | None] = {}
 
     def _index(self) -> dict[str, Path]:
         if self._by_digest is None:
@@ -107,9 +98,15 @@ class Documents:
         return self._by_digest
 
     def text(self, doc: str, doc_sha256: str | None) -> str | None:
-        """The reader's text of the document, or None when it cannot be found."""
+        """The reader's text of the document, or None when it cannot be found (read once per document)."""
         if in_shared(self.shared, doc):
-            return document_text(self.shared, doc)
+            return document_text(self.shared, doc)  # type: ignore[arg-type]
+        key = (doc, doc_sha256)
+        if key not in self._texts:
+            self._texts[key] = self._read_elsewhere(doc, doc_sha256)
+        return self._texts[key]
+
+    def _read_elsewhere(self, doc: str, doc_sha256: str | None) -> str | None:
         path = Path(doc)
         if doc_sha256 and not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == doc_sha256):
             path = self._index().get(doc_sha256)  # type: ignore[assignment]
@@ -252,9 +249,7 @@ def write_conflicts(conflicts: Sequence[Conflict], path: Path) -> Path:
     tasks = []
     for c in conflicts:
         data = {**c.data, "selected_by": "review"}
-        preds = [{"model_version": f"annotator:{who}", "score": 1.0,
-                  "result": [{"from_name": "labels", "to_name": "text", "type": "choices",
-                              "value": {"choices": list(labs)}}] if labs else []}
+        preds = [{"model_version": f"annotator:{who}", "score": 1.0, "result": prediction_result(labs)}
                  for who, labs in c.labels.items()]
         tasks.append({"data": data, "predictions": preds})
     write_round(path, tasks)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -143,12 +143,24 @@ def load_synthetic(path: Path = SYNTHETIC_FILE) -> list[LabelledSentence]:
     return out
 
 
+Anchor = tuple[str, tuple[int, int]]
+
+
+def anchor_of(row: dict) -> Anchor:
+    return str(row["doc"]), (int(row["span"][0]), int(row["span"][1]))
+
+
+def latest(rows: Iterable[dict]) -> dict[Anchor, dict]:
+    """The label of each sentence, its last line: the store is append-only and a review round appends."""
+    out: dict[Anchor, dict] = {}
+    for row in rows:
+        out[anchor_of(row)] = row
+    return out
+
+
 def latest_lines(path: Path = LABELS_FILE) -> list[dict]:
-    """One line per sentence, its last: the store is append-only and a review round appends the new label."""
-    rows: dict[tuple[str, int, int], dict] = {}
-    for row in read_label_lines(path):
-        rows[(row["doc"], int(row["span"][0]), int(row["span"][1]))] = row
-    return list(rows.values())
+    """One line per sentence, its last."""
+    return list(latest(read_label_lines(path)).values())
 
 
 def load_hand_labels(shared: Path, path: Path = LABELS_FILE, documents: Path | None = None,
@@ -192,9 +204,15 @@ def resolve(shared: Path, row: dict, where: str = "labels", full_text: str | Non
     unknown = set(row["labels"]) - set(LABELS)
     if unknown:
         raise ValueError(f"{where}: {doc} {start}-{end}: unknown labels {sorted(unknown)}")
-    sentences = document_sentences(shared, doc) if in_shared(shared, doc) else tuple(segment(full_text))
+    sentences = document_sentences(shared, doc) if in_shared(shared, doc) else _segmented(full_text)
     return LabelledSentence(doc, (start, end), text, _heading_at(sentences, start),
                             tuple(lab for lab in LABELS if lab in row["labels"]), row.get("annotator", ""))
+
+
+@lru_cache(maxsize=64)
+def _segmented(text: str) -> tuple[Sentence, ...]:
+    """A report outside ``shared`` segmented once, not once per labelled sentence of it."""
+    return tuple(segment(text))
 
 
 def _heading_at(sentences: Sequence[Sentence], start: int) -> str | None:
