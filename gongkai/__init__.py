@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from gongkai.errors import GongkaiError
+from gongkai.limits import Limits
 from gongkai.report import Cell, Report
 
 __version__ = "0.1.0"
 
-__all__ = ["Cell", "GongkaiError", "Report", "__version__", "extract"]
+__all__ = ["Cell", "GongkaiError", "Limits", "Report", "__version__", "extract"]
 
 
 def __getattr__(name: str) -> Any:

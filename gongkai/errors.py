@@ -38,6 +38,25 @@ class MissingDependencyError(GongkaiError):
     code = "E006"
 
 
+class InputNotFoundError(GongkaiError, FileNotFoundError):
+    """A path that names no readable file (missing, a directory, a name with NUL); still a FileNotFoundError."""
+
+    code = "E007"
+
+
+class ResourceLimitError(GongkaiError):
+    """The input would inflate past a resource limit (``gongkai.limits.Limits``): a decompression
+    bomb, an image of too many pixels. Checked before the memory is spent."""
+
+    code = "E008"
+
+
+class TimeLimitError(GongkaiError):
+    """The file took longer than the time limit (``extract(time_limit=…)``, ``gongkai batch --time-limit``)."""
+
+    code = "T001"
+
+
 class LabelFileError(GongkaiError):
     """A round or export file that cannot be used: not JSON, empty, or another project's."""
 

@@ -9,7 +9,7 @@ import pytest
 
 import gongkai
 from gongkai.errors import EmptyInputError, GongkaiError, InputTooLargeError, UnsupportedFormatError
-from gongkai.inference import pipeline
+from gongkai.limits import Limits
 
 SCHEMA_KEYS = {"schema_version", "source", "format_version", "agency", "year", "text", "proactive", "requests",
                "appeals", "sentences", "claims", "findings", "confidence", "warnings"}
@@ -64,12 +64,14 @@ def test_unreadable_input_raises_a_coded_error(data: bytes, error: type[GongkaiE
     assert str(info.value).startswith("[E")
 
 
-def test_huge_input_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "MAX_INPUT_BYTES", 1000)
+def test_huge_input_is_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_bytes("政府信息公开".encode() * 400)
+    with pytest.raises(InputTooLargeError, match="Limits.max_input_bytes"):
+        gongkai.extract(big, limits=Limits(max_input_bytes=1000))
     with pytest.raises(InputTooLargeError):
-        gongkai.extract(big)
+        gongkai.extract(big.read_bytes(), limits=Limits(max_input_bytes=1000))
+    assert gongkai.extract(big, sentences=False).source.path == str(big)  # the default limit is far above
 
 
 def test_another_kind_of_document_gets_unknown_and_a_warning() -> None:

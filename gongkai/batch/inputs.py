@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import stat
 import tarfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -79,6 +80,9 @@ def _walk_zip(path: Path, name: str) -> Iterator[Input]:
             if info.is_dir() or any(part in info.filename for part in IGNORED_NAMES):
                 continue
             member = f"{name}!{info.filename}"
+            if stat.S_ISLNK(info.external_attr >> 16):
+                yield Input(member, None, "a symbolic link inside the archive: links are not followed")
+                continue
             if info.file_size > MAX_INPUT_BYTES:
                 yield Input(member, None, _too_large(info.file_size))
                 continue
@@ -91,9 +95,12 @@ def _walk_zip(path: Path, name: str) -> Iterator[Input]:
 def _walk_tar(path: Path, name: str) -> Iterator[Input]:
     with tarfile.open(path, "r:*") as archive:
         for info in archive:
-            if not info.isfile() or any(part in info.name for part in IGNORED_NAMES):
+            if info.isdir() or any(part in info.name for part in IGNORED_NAMES):
                 continue
             member = f"{name}!{info.name}"
+            if not info.isfile():
+                yield Input(member, None, _not_a_file(info))
+                continue
             if info.size > MAX_INPUT_BYTES:
                 yield Input(member, None, _too_large(info.size))
                 continue
@@ -104,6 +111,13 @@ def _walk_tar(path: Path, name: str) -> Iterator[Input]:
                 yield Input(member, f.read())
             except (tarfile.TarError, OSError, EOFError) as exc:
                 yield Input(member, None, f"unreadable archive member ({type(exc).__name__}: {exc})")
+
+
+def _not_a_file(info: tarfile.TarInfo) -> str:
+    if info.issym() or info.islnk():
+        kind = "symbolic" if info.issym() else "hard"
+        return f"a {kind} link inside the archive (to {info.linkname!r}): links are not followed"
+    return "not a regular file (a device, FIFO or other special entry)"
 
 
 def _walk_warc(path: Path, name: str) -> Iterator[Input]:

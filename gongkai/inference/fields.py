@@ -419,10 +419,17 @@ def find_sections(text: str) -> list[Section]:
                     level, num = 2, _CN_NUMBERS[int(num) - 1]
             found.append((start, level, num, title))
             break
+    # A section ends where the next heading of its level or above starts (one backward pass:
+    # a search forward from every heading is quadratic in a text of 10⁵ headings).
+    ends: list[int] = []
+    next_at: dict[int, int] = {}
+    for start, level, _, _ in reversed(found):
+        ends.append(min((at for lv, at in next_at.items() if lv <= level), default=len(text)))
+        next_at[level] = start
+    ends.reverse()
     sections: list[Section] = []
     parent = ""
-    for i, (start, level, num, title) in enumerate(found):
-        end = next((s for s, lv, _, _ in found[i + 1:] if lv <= level), len(text))
+    for (start, level, num, title), end in zip(found, ends):
         if level == 1:
             parent = num
             path = num

@@ -37,6 +37,8 @@ MIN_TEXT_SCORE = 0.5
 MIN_BOX_SCORE = 0.3
 # Pages are detected at up to this many pixels on their long side (an A4 page at 200 dpi is 2339).
 MAX_SIDE = 2400
+# A page whose darkest and lightest pixels differ by less than this holds no ink at all.
+BLANK_CONTRAST = 32
 
 
 # An unruled table is read again enlarged this many times.
@@ -220,6 +222,9 @@ def read_image(image: Any, dpi: float) -> OcrPage:
 
     cv2 = _cv2()
     gray = np.asarray(image.convert("L"))
+    if gray.size == 0 or int(gray.max()) - int(gray.min()) < BLANK_CONTRAST:
+        # Nothing printed (a blank back side, an empty frame): the engine would take a second to say so.
+        return OcrPage([], [], 0.0, gray, 72.0 / dpi)
     result = _recognise(gray, detect=True)
     quads = [np.asarray(q, dtype=float) for q in (result.boxes if result.boxes is not None else [])]
     skew = text_skew(quads)

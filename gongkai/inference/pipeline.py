@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
-from gongkai.errors import GongkaiError, InputTooLargeError, MissingDependencyError
+from gongkai.errors import (
+    GongkaiError,
+    InputNotFoundError,
+    InputTooLargeError,
+    TimeLimitError,
+)
 from gongkai.inference.checks.claims import find_claims
 from gongkai.inference.checks.reconcile import reconcile
 from gongkai.inference.document import Document
 from gongkai.inference.fields import find_agency_and_year, find_sections, template_from_wording
-from gongkai.inference.narrative.classify import load_classifier, tag_sentences
+from gongkai.inference.narrative.classify import tag_with_fallback
 from gongkai.inference.narrative.sentences import segment
 from gongkai.inference.readers import read_bytes
+from gongkai.inference.readers.timeout import FileTimeout
+from gongkai.inference.readers.timeout import time_limit as file_time_limit
 from gongkai.inference.readings import read_tables_both_ways
 from gongkai.inference.tables.confidence import OCR_DOUBTFUL_CONFIDENCE, cell_confidence, with_read_score
 from gongkai.inference.tables.read import Evidence, TableRead
 from gongkai.inference.tables.template import applicable
+from gongkai.limits import Limits, current_limits, limits_in_force
 from gongkai.report import Cell, Report, Source
 
-# Inputs larger than this are refused rather than read (a report is well under 20 MB).
-MAX_INPUT_BYTES = 64 * 1024 * 1024
 # Confidence of a cell that the template version does not have (its null is certain).
 NOT_APPLICABLE_CONFIDENCE = 0.99
 # A str shorter than this, on one line, with one of these suffixes, is taken for a path.
@@ -35,12 +42,14 @@ ORDER_FALLBACK_CONFIDENCE = 0.6
 WORDING_DECIDES_TEMPLATE = 0.8
 # Words every disclosure report prints somewhere; without any of them it is another kind of document.
 REPORT_MARKERS = ("政府信息公开", "政务公开", "信息公开")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 Source_ = str | bytes | os.PathLike[str]
 
 
 def extract(source: Source_, *, path: str | None = None, checks: bool = True, sentences: bool = True,
-            classify: bool = True, classifier: str | None = None) -> Report:
+            classify: bool = True, classifier: str | None = None, time_limit: float | None = None,
+            limits: Limits | None = None) -> Report:
     """Read one report and return its tables, fields and warnings.
 
     ``source`` is a file path (``str`` or ``Path``), the file's ``bytes``, or the report's
@@ -51,26 +60,50 @@ def extract(source: Source_, *, path: str | None = None, checks: bool = True, se
     keeps them but leaves their ``scores`` null (no model is loaded); ``classifier`` names a
     shipped classifier (``"blend-bf16"``, the default; ``"blend"``, its float32 twin;
     ``"transformer"``; ``"tfidf"``: fastest) or a classifier directory.
+    ``time_limit`` (seconds; off by default, on in ``gongkai batch``) stops the whole extraction
+    with ``TimeLimitError`` [T001] however the time is spent (reading, OCR, the classifier).
+    ``limits`` overrides the resource limits (``gongkai.limits.Limits``: input and inflated
+    bytes, pixels, pages, OCR pages, characters segmented, table cells) for this call.
     Raises ``GongkaiError`` subclasses for input that cannot be read at all (empty, binary,
     corrupt); anything readable yields a report, with warnings where it is incomplete.
     """
-    data, where = _load(source, path)
+    try:
+        with limits_in_force(limits):
+            if time_limit is None:
+                return _extract(source, path, checks, sentences, classify, classifier)
+            with file_time_limit(time_limit, FileTimeout):
+                return _extract(source, path, checks, sentences, classify, classifier)
+    except FileTimeout as exc:
+        raise TimeLimitError(f"took longer than {time_limit:g} s (time_limit)", path=path or _name(source)) from exc
+
+
+def _extract(source: Source_, path: str | None, checks: bool, sentences: bool, classify: bool,
+             classifier: str | None) -> Report:
+    data, where, warnings = _load(source, path)
     report = extract_with_evidence(data, where, checks)[0]
+    report.warnings[:0] = warnings
     if sentences:
         add_sentences(report, classify, classifier)
     return report
 
 
+def _name(source: Source_) -> str | None:
+    return str(source) if isinstance(source, os.PathLike) else None
+
+
 def add_sentences(report: Report, classify: bool = True, classifier: str | None = None) -> None:
-    """Narrative sentences with their labels; without the ML extra they come unscored, with a warning."""
-    found = segment(report.text, report.sections)
-    if classify:
-        try:
-            report.sentences = tag_sentences(found, load_classifier(classifier))
-            return
-        except (MissingDependencyError, FileNotFoundError) as exc:
-            report.warnings.append(f"sentences not classified: {exc}")
-    report.sentences = [{**s.to_dict(), "scores": None, "labels": []} for s in found]
+    """Narrative sentences with their labels; a classifier that cannot run leaves them unscored, with a warning."""
+    text, limit = report.text, current_limits().max_sentence_chars
+    if len(text) > limit:
+        report.warnings.append(f"only the first {limit} of {len(text)} characters were split into sentences "
+                               "(Limits.max_sentence_chars)")
+        text = text[:limit]
+    found = segment(text, report.sections)
+    if not classify:
+        report.sentences = [{**s.to_dict(), "scores": None, "labels": []} for s in found]
+        return
+    report.sentences, warnings = tag_with_fallback(found, classifier)
+    report.warnings.extend(warnings)
 
 
 def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -> tuple[Report, TableRead, Document]:
@@ -100,31 +133,58 @@ def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -
     return report, read, doc
 
 
-def _load(source: Source_, path: str | None) -> tuple[bytes, str | None]:
+def _load(source: Source_, path: str | None) -> tuple[bytes, str | None, list[str]]:
+    """The input's bytes, its name, and warnings about what had to be repaired to read it."""
+    warnings: list[str] = []
     if isinstance(source, bytes):
         data, where = source, path
-    elif isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and len(source) < 1024 and Path(source).is_file()
-    ):
-        p = Path(source)
-        size = p.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputTooLargeError(f"file is {size} bytes; the limit is {MAX_INPUT_BYTES}", path=str(p))
-        data, where = p.read_bytes(), path or str(p)
+    elif isinstance(source, os.PathLike) or (isinstance(source, str) and _is_existing_path(source)):
+        data, where = _read_file(Path(source), path)
     elif isinstance(source, str):
         if _looks_like_path(source):
-            raise FileNotFoundError(f"no such file: {source!r} (to extract text, pass the report's text itself)")
+            raise InputNotFoundError(f"no such file: {source!r} (to extract text, pass the report's text itself)",
+                                     path=path)
+        if _SURROGATE_RE.search(source):
+            source, count = _SURROGATE_RE.subn("\ufffd", source)
+            warnings.append(f"{count} lone surrogate code points in the text replaced by U+FFFD")
         data, where = source.encode("utf-8"), path
     else:
         raise TypeError(f"extract() takes a path, bytes or text, not {type(source).__name__}")
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputTooLargeError(f"input is {len(data)} bytes; the limit is {MAX_INPUT_BYTES}", path=where)
-    return data, where
+    limit = current_limits().max_input_bytes
+    if len(data) > limit:
+        raise InputTooLargeError(f"input is {len(data)} bytes; the limit is {limit} (Limits.max_input_bytes)",
+                                 path=where)
+    return data, where, warnings
+
+
+def _is_existing_path(text: str) -> bool:
+    return "\n" not in text and "\x00" not in text and len(text) < PATH_MAX_CHARS and Path(text).is_file()
+
+
+def _read_file(file: Path, path: str | None) -> tuple[bytes, str]:
+    where = path or str(file)
+    try:
+        is_file = "\x00" not in str(file) and file.is_file()
+    except OSError:
+        is_file = False
+    if not is_file:
+        raise InputNotFoundError("not a file (missing, a directory or a device)", path=where)
+    try:
+        size, limit = file.stat().st_size, current_limits().max_input_bytes
+        if size > limit:
+            raise InputTooLargeError(f"file is {size} bytes; the limit is {limit} (Limits.max_input_bytes)",
+                                     path=where)
+        return file.read_bytes(), where
+    except OSError as exc:  # permissions, a file gone between the check and the read
+        raise InputNotFoundError(f"cannot read the file ({type(exc).__name__}: {exc.strerror or exc})",
+                                 path=where) from exc
 
 
 def _looks_like_path(text: str) -> bool:
     """A short one-line string ending in a document extension is a file name, not a report."""
-    return "\n" not in text and len(text) < PATH_MAX_CHARS and Path(text).suffix.lower() in DOCUMENT_SUFFIXES
+    if "\n" in text or len(text) >= PATH_MAX_CHARS:
+        return False
+    return "\x00" in text or Path(text.replace("\x00", "")).suffix.lower() in DOCUMENT_SUFFIXES
 
 
 def _decide_version(report: Report, read: TableRead, doc: Document, wording: tuple[str, float]) -> None:

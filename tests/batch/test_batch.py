@@ -204,3 +204,50 @@ def test_dask_engine_gives_the_same_outputs_as_the_local_engine(seeds_dir: Path,
     run_batch(inputs, local, workers=2, options=Options(classify=False), progress=False)
     run_batch(inputs, dask, workers=2, engine="dask", options=Options(classify=False), progress=False)
     assert _outputs(dask) == _outputs(local)
+
+
+def test_hostile_archive_entries_are_recorded_and_nothing_leaves_out(tmp_path: Path) -> None:
+    """Links, ../ and absolute names, nested archives: each a line in errors.jsonl, no file outside --out."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w") as tar:
+        for name, data in (("../escape.txt", _report(1)), ("/abs/path.txt", _report(2))):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, kind, target in (("passwd", tarfile.SYMTYPE, "/etc/passwd"), ("hard", tarfile.LNKTYPE, "passwd"),
+                                   ("dev", tarfile.CHRTYPE, "")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            tar.addfile(info)
+    (inputs / "crafted.tar").write_bytes(tar_bytes.getvalue())
+    zip_bytes = io.BytesIO()
+    with zipfile.ZipFile(zip_bytes, "w") as zf:
+        link = zipfile.ZipInfo("link-to-etc")
+        link.external_attr = (0o120777 << 16)
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("../../zip-escape.txt", _report(3))
+        zf.writestr("inner.zip", _zip_of({"r.txt": _report(4)}))
+    (inputs / "crafted.zip").write_bytes(zip_bytes.getvalue())
+    out = tmp_path / "work" / "out"
+    before = {p for p in tmp_path.rglob("*")}
+    result = run_batch([inputs], out, workers=1, options=Options(classify=False), progress=False)
+    errors = {e["file"].rsplit("!", 1)[-1]: e for e in iter_jsonl(out / "errors.jsonl")}
+    assert {"passwd", "hard", "dev", "link-to-etc", "inner.zip"} <= set(errors)
+    assert "links are not followed" in errors["passwd"]["reason"] and errors["passwd"]["code"] == "I001"
+    assert "hard link" in errors["hard"]["reason"] and "special" in errors["dev"]["reason"]
+    assert errors["inner.zip"]["code"] == "E002"
+    reports = {r["source"]["path"].rsplit("!", 1)[-1] for r in iter_jsonl(out / "reports.jsonl")}
+    assert reports == {"../escape.txt", "/abs/path.txt", "../../zip-escape.txt"}  # read in memory, never unpacked
+    assert result.counts["report"] == 3
+    created = {p for p in tmp_path.rglob("*")} - before
+    assert all(p == out.parent or out in p.parents or p == out for p in created)
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()

@@ -21,6 +21,7 @@ from gongkai.inference.readers import pdf as pdf_reader
 from gongkai.inference.readers.docx import read_docx
 from gongkai.inference.readers.grid import SpanCell, expand_spans, join_segments
 from gongkai.inference.readers.sniff import DOCX, MSWORD, OCTET_STREAM, ZIP
+from gongkai.limits import Limits, limits_in_force
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 REAL = SHARED / "corpus" / "real"
@@ -454,9 +455,9 @@ def test_pdf_without_text_layer_with_ocr_switched_off() -> None:
     assert "1 of 2 pages: no text layer (OCR switched off)" in doc.warnings
 
 
-def test_pdf_page_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf_reader, "MAX_PDF_PAGES", 1)
-    doc = read_bytes(_pdf_bytes(["第一页", "第二页"]))
+def test_pdf_page_limit() -> None:
+    with limits_in_force(Limits(max_pages=1)):
+        doc = read_bytes(_pdf_bytes(["第一页", "第二页"]))
     assert doc.pages == 2
     assert doc.page_starts == [0]
     assert "第二页" not in doc.text

@@ -37,6 +37,9 @@ DEFAULT_MODEL_DIR = BLEND_BF16_DIR
 # Shipped classifiers by name: ``classifier="tfidf"`` picks the fast one without knowing its folder.
 SHIPPED = {"blend": BLEND_DIR, "blend-bf16": BLEND_BF16_DIR, "transformer": TRANSFORMER_DIR, "tfidf": TFIDF_DIR}
 PRECISIONS = ("float32", "bfloat16")
+# What a classifier that fails while running falls back to, in order: the float32 blend, then TF-IDF
+# (oneDNN's "could not create a primitive" under a capped address space, bfloat16 unsupported, …).
+FALLBACK_CLASSIFIERS = ("blend", "tfidf")
 HEAD_FILE = "head.json"
 # Longer inputs are cut: a sentence of these reports is rarely over 150 characters.
 MAX_TOKENS = 128
@@ -327,3 +330,38 @@ def tag_sentences(sentences: Sequence[Any], classifier: SentenceClassifier) -> l
         d["labels"] = labels
         out.append(d)
     return out
+
+
+def tag_with_fallback(sentences: Sequence[Any], classifier: str | None = None
+                      ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Tagged sentences and warnings; a classifier that fails while running never takes extraction down.
+
+    A classifier that cannot be found or needs a missing extra is the user's setting to fix: the
+    sentences come back unscored with a warning. One that loads but fails to run is replaced by
+    the next of ``FALLBACK_CLASSIFIERS`` (with a warning saying so), and if none runs the
+    sentences come back unscored.
+    """
+    warnings: list[str] = []
+    tried: set[str] = set()
+    for name in (classifier, *FALLBACK_CLASSIFIERS):
+        folder = str(Path(SHIPPED.get(name, name) if name else DEFAULT_MODEL_DIR).resolve())
+        if folder in tried:
+            continue
+        tried.add(folder)
+        try:
+            tagged = tag_sentences(sentences, load_classifier(name))
+        except (MissingDependencyError, FileNotFoundError) as exc:
+            if name != classifier:
+                continue
+            warnings.append(f"sentences not classified: {exc}")
+            break
+        except Exception as exc:  # the model itself failed: the next one may run
+            warnings.append(f"classifier {name or 'default'} failed ({type(exc).__name__}: {str(exc)[:200]}); "
+                            "trying the next fallback")
+            continue
+        if warnings:
+            warnings.append(f"sentences scored by the fallback classifier {name!r}")
+        return tagged, warnings
+    else:
+        warnings.append("sentences not classified: no classifier could run")
+    return [{**s.to_dict(), "scores": None, "labels": []} for s in sentences], warnings

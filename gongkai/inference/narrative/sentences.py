@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -41,6 +41,8 @@ MIN_WRAP_WIDTH = 24
 MIN_CJK_CHARS = 6
 # A line longer than this is a run-together document, not a table row, even if it holds a tab.
 TABLE_LINE_MAX_CHARS = 400
+# Characters spaCy segments at once (its max_length is 1,000,000); longer texts go in parts.
+PART_CHARS = 500_000
 # A sentence this much inside a table region must look like clear prose to be kept.
 TABLE_OVERLAP = 0.5
 # A line with fewer Chinese characters than this (a separator, a date, a number) never wraps on.
@@ -265,8 +267,8 @@ def segment(text: str, sections: Sequence[Section] | None = None) -> list[Senten
     found = find_regions(text)
     regions = [r for r in (found.t2, found.t3, found.t4) if r is not None]
     out: list[Sentence] = []
-    for sent in nlp()(text).sents:
-        start, end = _trim(text, sent.start_char, sent.end_char)
+    for sent_start, sent_end in _sentence_spans(text):
+        start, end = _trim(text, sent_start, sent_end)
         for _, table_end in regions:
             if start < table_end < end:
                 # Archive text runs a table straight into prose with no full stop between them:
@@ -286,6 +288,31 @@ def segment(text: str, sections: Sequence[Section] | None = None) -> list[Senten
         out.append(Sentence(len(out), text[start:end], (start, end), section.path if section else None,
                             section.heading if section else None))
     return out
+
+
+def _sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Sentence spans over the whole text, segmented in parts of at most PART_CHARS.
+
+    spaCy refuses a text over its ``max_length``, and one long part costs memory for nothing:
+    a part ends at the last paragraph break before the limit (a hard cut only in a text with no
+    line break that long, where a sentence may then be split in two).
+    """
+    for offset, part in text_parts(text, PART_CHARS):
+        for sent in nlp()(part).sents:
+            yield offset + sent.start_char, offset + sent.end_char
+
+
+def text_parts(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """(offset, part) pieces of ``text`` of at most ``size`` characters, cut after a newline where one is."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            newline = text.rfind("\n", start, end)
+            if newline > start:
+                end = newline + 1
+        yield start, text[start:end]
+        start = end
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -30,11 +30,12 @@ from gongkai.inference.readers.sniff import (
     sniff_text_type,
 )
 from gongkai.inference.readers.text import read_text
+from gongkai.limits import DEFAULT_LIMITS, current_limits
 
 __all__ = ["MAX_INPUT_BYTES", "decode_text", "read_bytes", "read_path", "sniff_media_type"]
 
-# Annual reports are at most a few tens of MB even as scans; anything bigger is a mistake.
-MAX_INPUT_BYTES = 200 * 1024 * 1024
+# The default input limit (``Limits.max_input_bytes``), for callers that size inputs before reading.
+MAX_INPUT_BYTES = DEFAULT_LIMITS.max_input_bytes
 
 ZIP_MESSAGE = "a zip archive that is not a Word .docx: unpack it and read the report files inside"
 RTF_MESSAGE = "RTF is not supported: save the file as .docx or PDF"
@@ -47,8 +48,9 @@ def read_bytes(data: bytes, path: str | None = None) -> Document:
     CorruptFileError (damaged PDF/.docx/image), MissingDependencyError (a scan without the
     ocr extra) or InputTooLargeError.
     """
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputTooLargeError(f"{len(data)} bytes is more than the {MAX_INPUT_BYTES} allowed", path=path)
+    limit = current_limits().max_input_bytes
+    if len(data) > limit:
+        raise InputTooLargeError(f"{len(data)} bytes is more than the {limit} allowed", path=path)
     media_type = sniff_binary(data, path)
     if media_type == PDF:
         return read_pdf(data, path)
@@ -71,6 +73,7 @@ def read_path(path: str | os.PathLike[str]) -> Document:
     """Read one report file from disk (see ``read_bytes``)."""
     file = Path(path)
     size = file.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise InputTooLargeError(f"{size} bytes is more than the {MAX_INPUT_BYTES} allowed", path=str(path))
+    limit = current_limits().max_input_bytes
+    if size > limit:
+        raise InputTooLargeError(f"{size} bytes is more than the {limit} allowed", path=str(path))
     return read_bytes(file.read_bytes(), str(path))

@@ -13,18 +13,17 @@ import zlib
 
 from lxml import etree
 
-from gongkai.errors import CorruptFileError, EmptyInputError, InputTooLargeError, UnsupportedFormatError
+from gongkai.errors import CorruptFileError, EmptyInputError, ResourceLimitError, UnsupportedFormatError
 from gongkai.inference.document import Document
 from gongkai.inference.readers.grid import join_segments, write_grid
 from gongkai.inference.readers.sniff import DOCX
+from gongkai.limits import current_limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DEFAULT_MAIN_PART = "word/document.xml"
 PACKAGE_RELS_PART = "_rels/.rels"
 OFFICE_DOCUMENT_REL_SUFFIX = "/officeDocument"
 WORD_DOCUMENT_ROOT = "document"
-# Refuse to inflate a main part larger than this (a zip bomb, not a report).
-MAX_MAIN_PART_BYTES = 256 * 1024 * 1024
 # Paragraph-level wrappers whose children are body content (content controls, custom XML,
 # tracked insertions and moves).
 TRANSPARENT_WRAPPERS = frozenset({"sdt", "sdtContent", "customXml", "ins", "moveTo", "smartTag"})
@@ -137,18 +136,32 @@ class _Body:
             self.tables += 1
 
 
-def _package_relationships(archive: zipfile.ZipFile) -> list[etree._Element]:
+def _read_part(archive: zipfile.ZipFile, name: str, path: str | None) -> bytes:
+    """One part's bytes, refused before inflating when its size passes ``Limits.max_part_bytes``.
+
+    zipfile stops inflating at the size the archive declares, so checking that size bounds
+    the memory even when the compressed data would inflate further.
+    """
+    limit = current_limits().max_part_bytes
+    size = archive.getinfo(name).file_size
+    if size > limit:
+        raise ResourceLimitError(f"{name} inflates to {size} bytes, more than the {limit} allowed "
+                                 "(Limits.max_part_bytes): a zip bomb, not a report", path=path)
+    return archive.read(name)
+
+
+def _package_relationships(archive: zipfile.ZipFile, path: str | None) -> list[etree._Element]:
     """The package's relationship elements; none when _rels/.rels is missing or unreadable."""
     try:
-        return list(etree.fromstring(archive.read(PACKAGE_RELS_PART), _XML_PARSER))
+        return list(etree.fromstring(_read_part(archive, PACKAGE_RELS_PART, path), _XML_PARSER))
     except (KeyError, *_ZIP_READ_ERRORS, etree.XMLSyntaxError):
         return []
 
 
-def _main_part(archive: zipfile.ZipFile) -> str | None:
+def _main_part(archive: zipfile.ZipFile, path: str | None) -> str | None:
     """The main document part named by the package relationships (word/document.xml usually)."""
     names = set(archive.namelist())
-    for rel in _package_relationships(archive):
+    for rel in _package_relationships(archive, path):
         target = (rel.get("Target") or "").lstrip("/")
         if (rel.get("Type") or "").endswith(OFFICE_DOCUMENT_REL_SUFFIX) and target in names:
             return target
@@ -162,13 +175,11 @@ def _load_main_part(data: bytes, path: str | None) -> etree._Element:
         message = f"damaged or truncated .docx (not a readable zip archive: {exc})"
         raise CorruptFileError(message, path=path) from exc
     with archive:
-        main = _main_part(archive)
+        main = _main_part(archive, path)
         if main is None:
             raise UnsupportedFormatError("a zip archive but not a Word .docx (no main document)", path=path)
-        if archive.getinfo(main).file_size > MAX_MAIN_PART_BYTES:
-            raise InputTooLargeError(f"{main} inflates to more than {MAX_MAIN_PART_BYTES} bytes", path=path)
         try:
-            xml = archive.read(main)
+            xml = _read_part(archive, main, path)
         except _ZIP_READ_ERRORS as exc:
             raise CorruptFileError(f"damaged .docx: cannot extract {main} ({exc})", path=path) from exc
     try:

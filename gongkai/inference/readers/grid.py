@@ -84,6 +84,17 @@ class SpanCell(Generic[T]):
     colspan: int = 1
 
 
+def spanned_cells(rows: Sequence[Sequence[SpanCell[T]]]) -> int:
+    """How many grid positions ``expand_spans`` would fill (at most), counted before any is made."""
+    n_rows = len(rows)
+    total = 0
+    for r, row in enumerate(rows):
+        for cell in row:
+            rowspan = n_rows - r if cell.rowspan == SPAN_TO_END else min(max(cell.rowspan, 1), n_rows - r)
+            total += rowspan * min(max(cell.colspan, 1), MAX_COLSPAN)
+    return total
+
+
 def expand_spans(rows: Sequence[Sequence[SpanCell[T]]]) -> list[list[T | None]]:
     """Lay cells out on a grid; each anchor sits at its top-left, covered positions are None.
 

@@ -20,10 +20,12 @@ from gongkai.inference.readers.grid import (
     expand_spans,
     join_segments,
     parse_span,
+    spanned_cells,
     write_grid,
 )
 from gongkai.inference.readers.sniff import TEXT_HTML, DecodedText
 from gongkai.inference.readers.text import decoding_warnings, normalise_newlines
+from gongkai.limits import current_limits
 
 # Removed with their content: never text a reader of the page sees.
 SKIPPED_TAGS = ("script", "style", "noscript", "template")
@@ -61,6 +63,7 @@ class _Renderer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.tables = 0
+        self.warnings: list[str] = []
         self._inline: list[str] = []
 
     def flush(self) -> None:
@@ -116,7 +119,13 @@ class _Renderer:
         stray: list[Stray] = []
         _collect_rows(table, rows, stray)
         self.stray(stray)
-        grid = expand_spans([[_span_cell(cell) for cell in _cells(row)] for row in rows])
+        cells = [[_span_cell(cell) for cell in _cells(row)] for row in rows]
+        if spanned_cells(cells) > current_limits().max_table_cells:
+            # rowspan/colspan that would lay out more cells than any report's table: read it unspanned.
+            self.warnings.append(f"a table's rowspan/colspan would expand it past "
+                                 f"{current_limits().max_table_cells} cells; spans ignored")
+            cells = [[SpanCell(c.payload) for c in row] for row in cells]
+        grid = expand_spans(cells)
         if write_grid(grid, _cell_text, self.element, self.table, self.lines):
             self.tables += 1
 
@@ -207,5 +216,5 @@ def read_html(decoded: DecodedText, path: str | None = None) -> Document:
         media_type=TEXT_HTML,
         encoding=decoded.encoding,
         structured_tables=renderer.tables,
-        warnings=decoding_warnings(decoded) + warnings,
+        warnings=decoding_warnings(decoded) + warnings + renderer.warnings,
     )

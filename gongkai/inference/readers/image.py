@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import io
 
-from gongkai.errors import CorruptFileError, MissingDependencyError
+from gongkai.errors import CorruptFileError, MissingDependencyError, ResourceLimitError
 from gongkai.inference.document import Document
 from gongkai.inference.readers.pagelayout import PageLayout, document_from_pages
 from gongkai.inference.readers.timeout import PAGE_TIME_LIMIT_S, PageTimeout, time_limit
+from gongkai.limits import current_limits
 
 # Resolution assumed for an image that does not state one (what scanners default to).
 DEFAULT_DPI = 200.0
-# Frames read per file (a multi-page TIFF); an annual report has far fewer pages.
-MAX_IMAGE_PAGES = 200
-# Pillow refuses images above its decompression-bomb limit; a scanned page is far smaller.
-MAX_PIXELS = 80_000_000
 
 
 def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Document:
@@ -30,8 +27,12 @@ def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Do
 
     if not ocr.available():
         raise MissingDependencyError(f"a scanned image needs OCR: {ocr.INSTALL_HINT}", path=path)
+    limits = current_limits()
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # reads the header only: the size is known before decoding
+        if image.width * image.height > limits.max_pixels:
+            raise ResourceLimitError(f"{image.width}x{image.height} pixels is more than Limits.max_pixels "
+                                     f"({limits.max_pixels}): not a scanned page", path=path)
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise CorruptFileError(f"damaged or truncated image ({type(exc).__name__}: {exc})", path=path) from exc
@@ -40,10 +41,10 @@ def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Do
     warnings: list[str] = []
     layouts: list[PageLayout] = []
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-        if number > MAX_IMAGE_PAGES:
-            warnings.append(f"read only the first {MAX_IMAGE_PAGES} pages")
+        if number > limits.max_ocr_pages:
+            warnings.append(f"read only the first {limits.max_ocr_pages} pages (Limits.max_ocr_pages)")
             break
-        if frame.width * frame.height > MAX_PIXELS:
+        if frame.width * frame.height > limits.max_pixels:
             warnings.append(f"page {number} skipped: {frame.width}x{frame.height} pixels is not a scanned page")
             continue
         dpi = _dpi(frame)

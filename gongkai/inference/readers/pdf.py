@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from typing import Any
 
-from gongkai.errors import CorruptFileError, MissingDependencyError
+from gongkai.errors import CorruptFileError, MissingDependencyError, ResourceLimitError
 from gongkai.inference.document import Document
 from gongkai.inference.readers.pagelayout import Edge, PageLayout, Token, document_from_pages, layout_page
 from gongkai.inference.readers.sniff import PDF
 from gongkai.inference.readers.timeout import PAGE_TIME_LIMIT_S, PageTimeout, time_limit
+from gongkai.limits import current_limits
 
-# Pages read per file; beyond this a file is not an annual report and would only cost time.
-MAX_PDF_PAGES = 200
 # Unmapped glyphs print as "(cid:123)"; more of them than this share of the text is worth a warning.
 MAX_CID_SHARE = 0.05
 # Resolution scanned pages are rendered at for OCR (200 dpi reads 10.5 pt text reliably).
@@ -33,9 +33,20 @@ OCR_DPI = 200
 # A page with fewer characters than this in its text layer is taken as scanned.
 MIN_TEXT_LAYER_CHARS = 5
 
+# Where a stream's data starts ("stream" then CRLF or LF); inflated in steps of this many bytes.
+_STREAM_RE = re.compile(rb"stream\r?\n")
+INFLATE_STEP = 1 << 20
+# Path-construction operators and string operands of a content stream (see ``page_objects``).
+_PATH_OP_RE = re.compile(rb"(?<![A-Za-z])(?:re|l|c|v|y|m)(?![A-Za-z])")
+_STRING_RE = re.compile(rb"\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>")
+
 NO_TEXT_LAYER_WARNING = "no text layer (scanned?) and OCR is not installed: pip install 'gongkai[ocr]'"
 _CID_RE = re.compile(r"\(cid:\d+\)")
 _PASSWORD_HINTS = ("password", "encrypt")
+
+
+class PageTooBig(Exception):
+    """A page that draws more objects than the limits allow (skipped, the others read)."""
 
 
 class OcrFailed(Exception):
@@ -58,8 +69,31 @@ def _text_layer(page: Any) -> tuple[list[Token], list[Edge]]:
     return tokens, edges
 
 
+def page_objects(page: Any) -> int:
+    """About how many glyphs and path segments the page's content draws, counted before layout.
+
+    pdfplumber keeps a dict per glyph, rectangle and edge (about 10 KB per rectangle with its
+    edges): a page of 10⁶ glyphs or 2×10⁵ rectangles takes gigabytes. Counting operators and
+    string bytes in the inflated content (bounded by ``check_streams``) costs a regex pass.
+    """
+    from pdfminer.pdftypes import resolve1, stream_value
+
+    total = 0
+    for ref in page.page_obj.contents:
+        try:
+            data = stream_value(resolve1(ref)).get_data()
+        except Exception:  # a damaged stream: pdfminer reports it when it lays the page out
+            continue
+        total += len(_PATH_OP_RE.findall(data)) + sum(len(s) for s in _STRING_RE.findall(data))
+    return total
+
+
 def _read_page(page: Any, number: int, use_ocr: bool) -> tuple[PageLayout, str]:
     """The page's layout and how it was read: "text", "ocr", or "scan" (no text layer, no OCR)."""
+    objects, limit = page_objects(page), current_limits().max_page_objects
+    if objects > limit:
+        raise PageTooBig(f"page {number} skipped: it draws about {objects} objects, more than "
+                         f"Limits.max_page_objects ({limit})")
     tokens, edges = _text_layer(page)
     width, height = float(page.width), float(page.height)
     if len(tokens) >= MIN_TEXT_LAYER_CHARS:
@@ -68,6 +102,9 @@ def _read_page(page: Any, number: int, use_ocr: bool) -> tuple[PageLayout, str]:
         return layout_page(number, width, height, tokens, edges), "scan"
     from gongkai.inference import ocr
 
+    pixels = width * height * (OCR_DPI / 72.0) ** 2
+    if pixels > current_limits().max_pixels:
+        raise OcrFailed(f"the page would render to {pixels:.0f} pixels, more than Limits.max_pixels")
     image = page.to_image(resolution=OCR_DPI).original
     try:
         scan = ocr.read_image(image, OCR_DPI)
@@ -76,6 +113,44 @@ def _read_page(page: Any, number: int, use_ocr: bool) -> tuple[PageLayout, str]:
     except Exception as exc:  # onnxruntime/opencv errors: report the page, keep the others
         raise OcrFailed(f"{type(exc).__name__}: {exc}") from exc
     return scan.layout(number, width, height), "ocr"
+
+
+def check_streams(data: bytes, path: str | None = None) -> None:
+    """Refuse a PDF whose compressed streams inflate past the limits, before the PDF library inflates them.
+
+    pdfminer inflates each stream whole in memory: a few KB of zlib that expand to 1 GB take
+    the process with them. Every stream that starts like zlib data is inflated here in bounded
+    steps and only counted.
+    """
+    limits = current_limits()
+    total = 0
+    for match in _STREAM_RE.finditer(data):
+        inflated = _inflated_size(data, match.end(), limits.max_part_bytes + 1)
+        total += inflated
+        if inflated > limits.max_part_bytes:
+            raise ResourceLimitError(f"a PDF stream inflates to more than {limits.max_part_bytes} bytes "
+                                     "(Limits.max_part_bytes): a decompression bomb, not a report", path=path)
+        if total > limits.max_decompressed_bytes:
+            raise ResourceLimitError(f"the PDF's streams inflate to more than {limits.max_decompressed_bytes} "
+                                     "bytes (Limits.max_decompressed_bytes)", path=path)
+
+
+def _inflated_size(data: bytes, start: int, cap: int) -> int:
+    """Bytes the zlib data at ``start`` inflates to, counted up to ``cap`` (0 when it is not zlib data)."""
+    if data[start:start + 1] != b"\x78":
+        return 0
+    inflater = zlib.decompressobj()
+    pending = memoryview(data)[start:]
+    total = 0
+    try:
+        while pending and total <= cap and not inflater.eof:
+            total += len(inflater.decompress(pending, INFLATE_STEP))
+            pending = inflater.unconsumed_tail
+            if not pending and not inflater.eof:
+                break
+    except zlib.error:
+        pass  # pdfminer reports what it cannot inflate; only the size matters here
+    return total
 
 
 def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
@@ -91,6 +166,9 @@ def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
         message = "reading PDF files needs pdfplumber: pip install pdfplumber"
         raise MissingDependencyError(message, path=path) from exc
     use_ocr = ocr is not False
+    ocr_stopped = False
+    check_streams(data, path)
+    limits = current_limits()
 
     warnings: list[str] = []
     layouts: list[PageLayout] = []
@@ -102,9 +180,12 @@ def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
             if not pages:
                 raise CorruptFileError("the PDF has no pages", path=path)
             total_pages = len(pages)
-            if total_pages > MAX_PDF_PAGES:
-                warnings.append(f"read only the first {MAX_PDF_PAGES} of {total_pages} pages")
-            for number, page in enumerate(pages[:MAX_PDF_PAGES], start=1):
+            if total_pages > limits.max_pages:
+                warnings.append(f"read only the first {limits.max_pages} of {total_pages} pages (Limits.max_pages)")
+            for number, page in enumerate(pages[:limits.max_pages], start=1):
+                if use_ocr and how.count("ocr") >= limits.max_ocr_pages:
+                    use_ocr, ocr_stopped = False, True
+                    warnings.append(f"OCR stopped after {limits.max_ocr_pages} pages (Limits.max_ocr_pages)")
                 try:
                     with time_limit(page_time_limit):
                         try:
@@ -121,6 +202,9 @@ def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
                     layouts.append(PageLayout(number, float(page.width), float(page.height)))
                 except MissingDependencyError:
                     raise
+                except PageTooBig as exc:
+                    failed.append(str(exc))
+                    layouts.append(PageLayout(number, float(page.width), float(page.height)))
                 except OcrFailed as exc:
                     failed.append(f"page {number}: OCR failed ({exc})")
                     layouts.append(PageLayout(number, float(page.width), float(page.height)))
@@ -129,7 +213,7 @@ def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
                     layouts.append(PageLayout(number, float(page.width), float(page.height)))
                 finally:
                     page.close()
-    except CorruptFileError:
+    except (CorruptFileError, ResourceLimitError):
         raise
     except MissingDependencyError as exc:
         from gongkai.inference.ocr import INSTALL_HINT
@@ -145,7 +229,10 @@ def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
     if ocr_pages:
         warnings.append(f"{ocr_pages} of {len(layouts)} pages had no text layer and were read by OCR")
     if scans:
-        reason = NO_TEXT_LAYER_WARNING if ocr is None else "no text layer (OCR switched off)"
+        if ocr_stopped:
+            reason = "no text layer, not OCRed (past Limits.max_ocr_pages)"
+        else:
+            reason = NO_TEXT_LAYER_WARNING if ocr is None else "no text layer (OCR switched off)"
         warnings.append(f"{scans} of {len(layouts)} pages: {reason}")
     doc = document_from_pages(layouts, PDF, warnings, ocr=ocr_pages > 0)
     doc.pages = total_pages

@@ -134,6 +134,12 @@ def sniff_binary(data: bytes, path: str | None = None) -> str | None:
     return None
 
 
+# Codecs Python calls text encodings that no web page is written in: escapes, domain-name
+# encodings, the codec that refuses everything, UTF-7 (a known way to smuggle markup).
+NOT_PAGE_ENCODINGS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7",
+                                "mbcs", "oem", "palmos", "cp65001"})
+
+
 def _declared_charset(data: bytes) -> str | None:
     """The codec name a <meta charset> or XML declaration names, if Python knows it.
 
@@ -145,16 +151,18 @@ def _declared_charset(data: bytes) -> str | None:
     name = (match.group(1) or match.group(2)).decode("ascii").lower()
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
         return None
-    return None if codec.startswith(_WIDE_UNICODE_CODECS) else codec
+    if not getattr(info, "_is_text_encoding", True) or info.name in NOT_PAGE_ENCODINGS:
+        return None  # rot13, base64, idna, punycode, undefined…: a page cannot be written in them
+    return None if info.name.startswith(_WIDE_UNICODE_CODECS) else info.name
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError, ValueError):
         return None
 
 

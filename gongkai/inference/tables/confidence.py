@@ -148,27 +148,43 @@ CAP_CEILING = 0.89
 CAP_MIN_CELLS = 50
 
 
+def cap_group(rule: ConfidenceCap, ev: Evidence) -> str:
+    """The finer situation a cap is also fitted for: the same rule is wrong far more often in some.
+
+    A row padded by position is right most of the time in a text table whose column sums hold and
+    rarely where nothing checks it; one value for the whole rule under-states the first and
+    over-states the second.
+    """
+    return f"{rule.name} | row {ev.row_ok} col {ev.col_ok} {'cells' if ev.structured else 'text'}"
+
+
 def capped(confidence: float, ev: Evidence, fitted: dict[str, float] | None = None) -> float:
     """``confidence`` held below every cap whose situation applies to the cell.
 
     ``fitted``: cap values measured on generated reports (the share of such cells read right,
-    at most ``CAP_CEILING``), by rule name; a rule without one uses its declared ``cap``.
+    at most ``CAP_CEILING``), by ``cap_group`` and by rule name; the finer group wins, a rule
+    without either uses its declared ``cap``.
     """
     for rule in CONFIDENCE_CAPS:
-        cap = fitted.get(rule.name, rule.cap) if fitted else rule.cap
-        if confidence > cap and rule.applies(ev):
-            confidence = cap
+        if not rule.applies(ev):
+            continue
+        cap = rule.cap
+        if fitted:
+            cap = fitted.get(cap_group(rule, ev), fitted.get(rule.name, rule.cap))
+        confidence = min(confidence, cap)
     return confidence
 
 
 def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
-    """Each cap's value: the share of the cells in its situation read right, at most CAP_CEILING."""
-    out: dict[str, float] = {}
-    for rule in CONFIDENCE_CAPS:
-        hits = [ok for ev, ok in samples if rule.applies(ev)]
-        if len(hits) >= CAP_MIN_CELLS:
-            out[rule.name] = round(min(CAP_CEILING, sum(hits) / len(hits)), 4)
-    return out
+    """Each cap's value, per rule and per ``cap_group``: the share of its cells read right, ≤ CAP_CEILING."""
+    hits: dict[str, list[bool]] = {}
+    for ev, ok in samples:
+        for rule in CONFIDENCE_CAPS:
+            if rule.applies(ev):
+                hits.setdefault(rule.name, []).append(ok)
+                hits.setdefault(cap_group(rule, ev), []).append(ok)
+    return {key: round(min(CAP_CEILING, sum(oks) / len(oks)), 4)
+            for key, oks in sorted(hits.items()) if len(oks) >= CAP_MIN_CELLS}
 
 
 def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) -> float:

@@ -109,3 +109,23 @@ def test_every_confidence_cap_holds_its_cells_below_the_cap() -> None:
         assert capped(0.999, ev) <= rule.cap
     assert capped(0.999, Evidence(slot_method="count", row_ok=1, col_ok=1)) == 0.999
     assert capped(0.999, Evidence(label_how="order", slot_method="count", row_ok=0)) == 0.999  # 表四 cells
+
+
+def test_caps_are_fitted_per_finer_situation_and_the_finer_value_wins() -> None:
+    """Padded rows whose column sums hold are right far more often than padded rows nothing checks."""
+    from gongkai.inference.tables.confidence import CAP_CEILING, CONFIDENCE_CAPS, cap_group, capped, fit_caps
+    from gongkai.inference.tables.read import Evidence
+
+    checked = Evidence(slot_method="padded", row_ok=-1, col_ok=1)
+    unchecked = Evidence(slot_method="padded", row_ok=-1, col_ok=-1)
+    samples = [(checked, i % 10 != 0) for i in range(100)] + [(unchecked, i % 10 < 2) for i in range(100)]
+    caps = fit_caps(samples)
+    rule = next(r for r in CONFIDENCE_CAPS if r.name.startswith("padded"))
+    assert caps[rule.name] == 0.55  # the rule over both: 110 of 200 right
+    assert caps[cap_group(rule, checked)] == 0.89 == CAP_CEILING  # 90 % right, held below 0.9
+    assert caps[cap_group(rule, unchecked)] == 0.2
+    assert capped(0.99, checked, caps) == 0.89
+    assert capped(0.99, unchecked, caps) == 0.2
+    # A group with too few cells falls back to the rule's value.
+    other = Evidence(slot_method="padded", row_ok=0, col_ok=0)
+    assert capped(0.99, other, caps) == 0.55

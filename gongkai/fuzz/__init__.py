@@ -1,0 +1,1 @@
+"""Hostile inputs by class and a runner that proves ``extract`` survives them (see benchmarks/fuzz.py)."""
