@@ -5,8 +5,9 @@
 Replicates the real corpus (../shared/corpus/real and the seeds) into a temporary folder until
 it holds ``--files`` files, each copy made distinct (a trailing blank line, comment or PDF
 trailer byte, so that duplicate detection does not skip it), then runs a fresh batch per
-mode and worker count and prints documents/s, peak resident memory of the largest process
-(runner or worker) and the scaling efficiency (rate on N workers / (N x rate on 1)). Modes:
+mode and worker count and prints documents/s, peak resident memory of the runner, of the
+largest worker and of the whole process tree (sampled), and the scaling efficiency (rate on
+N workers / (N x rate on 1)). Modes:
 ``tables`` (--no-sentences: tables, fields, claims, findings), ``unscored`` (sentences
 segmented, no classifier), ``full`` (sentences tagged by the default classifier, the
 transformer), ``tfidf`` (tagged by the fast TF-IDF classifier, ``--classifier tfidf``).
@@ -21,6 +22,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -66,11 +68,41 @@ def replicate(target: Path, files: int, text_only: bool = False) -> int:
     return written
 
 
-def peak_rss_mb() -> float:
-    """Largest resident set of this process and of any finished child (workers), in MB."""
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident set of this process (the runner) and of the largest finished child (a worker), in MB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    return own / 1024, children / 1024
+
+
+class TreeSampler:
+    """The largest sum of resident memory over this process and all its descendants, sampled every 0.2 s."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.me = psutil.Process()
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.2):
+            total = 0
+            for proc in [self.me, *self.me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total / 2**20)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 def baseline(folder: Path) -> float:
@@ -102,12 +134,16 @@ def main() -> None:
             for w in workers:
                 out = Path(tmp) / f"out-{mode}-{w}"
                 start = time.perf_counter()
+                sampler = TreeSampler()
                 result = run_batch([corpus], out, options=MODES[mode], workers=w, progress=False)
                 seconds = time.perf_counter() - start
+                tree = sampler.stop()
                 done = sum(result.counts.values())
                 rates[w] = done / seconds
+                runner, worker = peak_rss_mb()
                 print(f"{mode:<9} workers={w}: {done} docs in {seconds:6.1f} s = {rates[w]:7.1f} docs/s; "
-                      f"errors {result.counts.get('error', 0)}; peak RSS so far {peak_rss_mb():,.0f} MB")
+                      f"errors {result.counts.get('error', 0)}; peak RSS: runner {runner:,.0f} MB, largest worker "
+                      f"{worker:,.0f} MB (so far in this run), process tree {tree:,.0f} MB")
                 shutil.rmtree(out)
             if 1 in rates:
                 for w, rate in rates.items():

@@ -266,13 +266,18 @@ def cmd_evaluate_agreement(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from gongkai.batch import Options, run_batch
+    from gongkai.batch.runner import BatchStopped
     from gongkai.batch.worker import FILE_TIME_LIMIT_S
 
     options = Options(classify=not args.no_classify, classifier=args.classifier, sentences=not args.no_sentences,
                       include_text=args.with_text, time_limit=args.time_limit or FILE_TIME_LIMIT_S)
     try:
         result = run_batch(args.inputs, args.out, options=options, workers=args.workers, engine=args.engine,
-                           scheduler=args.scheduler, progress=not args.quiet)
+                           scheduler=args.scheduler, progress=not args.quiet, follow_symlinks=args.follow_symlinks)
+    except BatchStopped as stopped:
+        print(f"gongkai batch: {stopped}; files in flight were abandoned. Run the same command again to resume "
+              f"(outputs so far are in {args.out})", file=sys.stderr)
+        return stopped.exit_code
     except GongkaiError as exc:
         print(f"gongkai batch: {exc}", file=sys.stderr)
         return 2
@@ -315,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--with-text", action="store_true", help="keep each report's full text in reports.jsonl")
     batch.add_argument("--time-limit", type=float, help="seconds one file may take before it becomes an error "
                        "(default 300)")
+    batch.add_argument("--follow-symlinks", action="store_true", help="follow symbolic links in input folders "
+                       "that lead outside the inputs (by default they are skipped with a reason)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=cmd_batch)
     train = sub.add_parser("train", help="fit a model")

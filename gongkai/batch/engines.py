@@ -1,24 +1,30 @@
-"""Where records are computed: in this process, a local process pool, or a Dask cluster.
+"""Where records are computed: worker subprocesses on this machine, or a Dask cluster.
 
-Every engine takes a stream of jobs and yields records as they finish (in any order), with a
-bounded number in flight, so memory stays flat however many inputs there are. Models are
-loaded once per worker process (the classifier is cached per process on first use).
+Every file is read in a worker subprocess the batch owns (``gongkai.sandbox``), one file per
+worker at a time, so that whatever a file does to its worker — loop in native code past the
+time limit, crash, run out of memory — costs that one file a coded record and the batch goes
+on with a fresh worker. The parent holds a deadline per file (the time limit plus
+``KILL_GRACE_S``) besides the worker's own signal-based limit, which code that never returns
+to the interpreter does not see. The parent pulls the next input only when a worker is free,
+so it holds at most one input per worker. Models are loaded once per worker.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
+import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from gongkai.batch.worker import ERROR, Options, Record, process
+from gongkai.sandbox import Sandbox, WorkerGone, wait_any
 
-# Jobs in flight per worker: enough to keep workers busy, few enough to bound memory.
-IN_FLIGHT_PER_WORKER = 4
+# Seconds past the per-file time limit before the parent kills a worker that has not answered.
+KILL_GRACE_S = 15.0
+# Longest the parent waits in one select when no deadline is near (seconds).
+MAX_WAIT_S = 60.0
 
 
 @dataclass
@@ -28,12 +34,19 @@ class Job:
     sha256: str
 
 
-def _warm(options: Options, threads: int | None = None) -> None:
+# --- inside a worker -----------------------------------------------------------------------
+
+_options = Options()
+
+
+def init_worker(options: Options, threads: int | None = None) -> None:
     """Load the classifier before the first job, so every worker starts ready.
 
     ``threads``: torch's share of the cores in this worker; left alone, each worker's torch
     takes every core and N workers fight over them.
     """
+    global _options
+    _options = options
     if options.sentences and options.classify:
         from gongkai.inference.narrative.classify import load_classifier
 
@@ -44,87 +57,115 @@ def _warm(options: Options, threads: int | None = None) -> None:
                 torch.set_num_threads(threads)
             except ImportError:
                 pass
-
         try:
             load_classifier(options.classifier)
         except Exception:  # a missing model shows up per report as a warning, not here
             pass
 
 
-def _run(job: Job, options: Options) -> Record:
-    return process(job.name, job.data, options, job.sha256)
+def handle_job(job: Job) -> Record:
+    return process(job.name, job.data, _options, job.sha256)
 
 
-class InlineEngine:
-    """One worker, this process: no start-up cost, the right choice for one core."""
+# --- in the parent -------------------------------------------------------------------------
 
-    def run(self, jobs: Iterable[Job], options: Options) -> Iterator[Record]:
-        _warm(options)
-        for job in jobs:
-            yield _run(job, options)
+def _died(job: Job, how: str) -> Record:
+    return Record(job.name, job.sha256, ERROR, reason=f"the worker process died reading this file ({how}: "
+                  "a crash in native code or out of memory)", code="E998")
 
-    def close(self) -> None:
-        pass
+
+def _killed(job: Job, options: Options) -> Record:
+    return Record(job.name, job.sha256, ERROR, reason=f"took longer than {options.time_limit:g} s (per-file "
+                  f"time limit; the worker did not return and was killed after "
+                  f"{options.time_limit + KILL_GRACE_S:g} s)", code="T001")
+
+
+# What a worker runs per job ("module:function"); tests put a worker that never returns here.
+JOB_HANDLER = "gongkai.batch.engines:handle_job"
+
+
+def new_sandbox(options: Options, threads: int | None, log: IO[bytes] | int | None = None,
+                handler: str = JOB_HANDLER) -> Sandbox:
+    return Sandbox(handler, "gongkai.batch.engines:init_worker", (options, threads),
+                   stderr=log if log is not None else sys.stderr)
 
 
 class LocalEngine:
-    """A pool of worker processes on this machine."""
+    """Worker subprocesses on this machine, one file each in flight."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+    def __init__(self, workers: int, log: IO[bytes] | None = None, handler: str = JOB_HANDLER) -> None:
+        self.workers = max(1, workers)
+        self.log = log
+        self.handler = handler
+        self.sandboxes: list[Sandbox] = []
+        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
 
-    def _new_pool(self, options: Options, workers: int) -> ProcessPoolExecutor:
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_warm, initargs=(options, threads))
+    def _replace(self, i: int, options: Options) -> None:
+        self.sandboxes[i].kill()
+        self.sandboxes[i] = new_sandbox(options, self.threads, self.log, self.handler)
 
     def run(self, jobs: Iterable[Job], options: Options) -> Iterator[Record]:
-        self._pool = self._new_pool(options, self.workers)
-        limit = self.workers * IN_FLIGHT_PER_WORKER
-        pending: dict[Future[Record], Job] = {}
-        for job in jobs:
-            pending[self._pool.submit(_run, job, options)] = job
-            if len(pending) >= limit:
-                yield from self._drain(pending, options)
-        while pending:
-            yield from self._drain(pending, options)
-
-    def _drain(self, pending: dict[Future[Record], Job], options: Options) -> Iterator[Record]:
-        """Yield what finished first; a broken pool's jobs are re-run one by one."""
-        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-        broken: list[Job] = []
-        for future in done:
-            job = pending.pop(future)
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                broken.append(job)
-        if broken:
-            # A worker died (a crash in native code, the OOM killer): every job in flight failed with it.
-            broken.extend(pending.values())
-            pending.clear()
-            yield from self._isolate(broken, options)
-
-    def _isolate(self, jobs: list[Job], options: Options) -> Iterator[Record]:
-        """Re-run each job of a broken pool alone, so only the one that kills its worker is an error."""
-        assert self._pool is not None
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for job in jobs:
-            single = self._new_pool(options, 1)
-            try:
-                yield single.submit(_run, job, options).result()
-            except BrokenProcessPool:
-                yield Record(job.name, job.sha256, ERROR, reason="the worker process died reading this file "
-                             "(a crash in native code or out of memory)", code="E998")
-            finally:
-                single.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._new_pool(options, self.workers)
+        self.sandboxes = [new_sandbox(options, self.threads, self.log, self.handler) for _ in range(self.workers)]
+        stream = iter(jobs)
+        exhausted = False
+        limit = options.time_limit + KILL_GRACE_S
+        while True:
+            for sandbox in self.sandboxes:
+                if exhausted or sandbox.busy:
+                    continue
+                job = next(stream, None)
+                if job is None:
+                    exhausted = True
+                    break
+                sandbox.request(job, job, limit)
+            busy = [s for s in self.sandboxes if s.busy]
+            if not busy:
+                return
+            soonest = min(s.deadline for s in busy)
+            ready = wait_any(busy, min(MAX_WAIT_S, soonest - time.monotonic()))
+            for i, sandbox in enumerate(self.sandboxes):
+                if not sandbox.busy:
+                    continue
+                job = sandbox.pending
+                if sandbox in ready:
+                    try:
+                        yield sandbox.answer()
+                    except WorkerGone:
+                        how = sandbox.exit_description()
+                        self._replace(i, options)
+                        yield _died(job, how)
+                elif time.monotonic() >= sandbox.deadline:
+                    self._replace(i, options)
+                    yield _killed(job, options)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for sandbox in self.sandboxes:
+            if sandbox.busy:
+                sandbox.kill()  # abandoned: the file is redone on resume
+            else:
+                sandbox.stop()
+        self.sandboxes = []
+
+
+# One sandbox per Dask worker process, made on its first task.
+_dask_sandbox: dict[str, Sandbox] = {}
+
+
+def run_in_sandbox(job: Job, options: Options) -> Record:
+    """A Dask task: the file read in this Dask worker's own sandbox, under the same kill deadline."""
+    sandbox = _dask_sandbox.get("sandbox")
+    if sandbox is None or not sandbox.alive():
+        sandbox = _dask_sandbox["sandbox"] = new_sandbox(options, 1)
+    sandbox.request(job, job, options.time_limit + KILL_GRACE_S)
+    if not sandbox.ready(sandbox.deadline - time.monotonic()):
+        _dask_sandbox.pop("sandbox").kill()
+        return _killed(job, options)
+    try:
+        return sandbox.answer()  # type: ignore[no-any-return]
+    except WorkerGone:
+        how = sandbox.exit_description()
+        _dask_sandbox.pop("sandbox").kill()
+        return _died(job, how)
 
 
 class DaskEngine:
@@ -141,25 +182,38 @@ class DaskEngine:
         if scheduler:
             self.client = Client(scheduler)
         else:
+            # death_timeout: a worker whose scheduler (in this process) is gone exits instead of waiting.
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None, silence_logs=40)
+                                         host="127.0.0.1", dashboard_address=None, silence_logs=40,
+                                         death_timeout=DASK_DEATH_TIMEOUT_S)
             self.client = Client(self._cluster)
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
 
     def run(self, jobs: Iterable[Job], options: Options) -> Iterator[Record]:
         from distributed import as_completed
 
-        limit = self.workers * IN_FLIGHT_PER_WORKER
+        limit = self.workers  # one file per worker in flight: the parent holds no more than that
         futures = as_completed()
-        in_flight = 0
+        held: dict[Any, Job] = {}
         for job in jobs:
-            futures.add(self.client.submit(_run, job, options, pure=False))
-            in_flight += 1
-            if in_flight >= limit:
-                yield next(futures).result()
-                in_flight -= 1
+            future = self.client.submit(run_in_sandbox, job, options, pure=False, retries=0)
+            held[future] = job
+            futures.add(future)
+            if len(held) >= limit:
+                yield self._result(next(futures), held)
         for future in futures:
-            yield future.result()
+            yield self._result(future, held)
+
+    @staticmethod
+    def _result(future: Any, held: dict[Any, Job]) -> Record:
+        job = held.pop(future)
+        try:
+            return future.result()  # type: ignore[no-any-return]
+        except Exception as exc:  # KilledWorker (its worker died, e.g. for memory), a lost scheduler …
+            return Record(job.name, job.sha256, ERROR, reason=f"the Dask worker died or failed reading this file "
+                          f"({type(exc).__name__}: {str(exc)[:200]})", code="E998")
+        finally:
+            future.release()
 
     def close(self) -> None:
         self.client.close()
@@ -167,9 +221,14 @@ class DaskEngine:
             self._cluster.close()
 
 
-def make_engine(name: str, workers: int, scheduler: str | None = None) -> InlineEngine | LocalEngine | DaskEngine:
+# Seconds a local Dask worker survives the loss of its scheduler (the batch's process).
+DASK_DEATH_TIMEOUT_S = 5
+
+
+def make_engine(name: str, workers: int, scheduler: str | None = None,
+                log: IO[bytes] | None = None) -> LocalEngine | DaskEngine:
     if name == "dask":
         return DaskEngine(workers, scheduler)
     if name != "local":
         raise ValueError(f"unknown engine {name!r}: expected local or dask")
-    return InlineEngine() if workers <= 1 else LocalEngine(workers)
+    return LocalEngine(workers, log)

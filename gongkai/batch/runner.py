@@ -9,9 +9,12 @@ At the end it derives the parquet tables and summary.html from the logs.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,9 @@ from gongkai.batch.inputs import iter_inputs
 from gongkai.batch.store import Store
 from gongkai.batch.summary import write_summary
 from gongkai.batch.worker import DUPLICATE, ERROR, REPORT, SKIPPED, Options, Record, sha256_of
+
+# What the workers print (library warnings, a native library's complaints), in the output folder.
+WORKER_LOG = "worker.log"
 
 
 @dataclass
@@ -82,10 +88,43 @@ def count_inputs(paths: Sequence[str | os.PathLike[str]]) -> int:
     return total
 
 
+class BatchStopped(Exception):
+    """SIGTERM or SIGINT stopped the batch: what was written is kept, the rest is done on resume."""
+
+    def __init__(self, signum: int, done: int) -> None:
+        self.signal = signal.Signals(signum).name
+        self.exit_code = 128 + signum
+        self.done = done
+        super().__init__(f"stopped by {self.signal} after {done} records")
+
+
+@contextmanager
+def _stop_on_signals(counter: Callable[[], int]) -> Iterator[None]:
+    """SIGTERM and SIGINT become ``BatchStopped`` in the main thread (elsewhere signals are left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise BatchStopped(signum, counter())
+
+    saved = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
 def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
               options: Options | None = None, workers: int | None = None, engine: str = "local",
-              scheduler: str | None = None, progress: bool = True) -> BatchResult:
-    """Process every input under ``paths`` into ``out``; run it again to resume after a kill."""
+              scheduler: str | None = None, progress: bool = True, follow_symlinks: bool = False) -> BatchResult:
+    """Process every input under ``paths`` into ``out``; run it again to resume after a kill.
+
+    SIGTERM or SIGINT stop it cleanly: files in flight are abandoned (done on resume), the
+    logs are flushed, and ``BatchStopped`` is raised. Workers' own output (library warnings)
+    goes to ``out/worker.log``.
+    """
     options = options or Options()
     workers = workers or os.cpu_count() or 1
     started = time.monotonic()
@@ -108,12 +147,13 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
         bar.update(Record(name, digest, DUPLICATE))
 
     def jobs() -> Iterator[Job]:
-        for item in iter_inputs(paths):
+        for item in iter_inputs(paths, follow_symlinks=follow_symlinks):
             if item.name in store.done_names:
                 result.already_done += 1
                 continue
             if item.data is None:
-                note(Record(item.name, sha256_of(item.name.encode()), ERROR, reason=item.problem, code="I001"))
+                status, code = (SKIPPED, "I002") if item.skipped else (ERROR, "I001")
+                note(Record(item.name, sha256_of(item.name.encode()), status, reason=item.problem, code=code))
                 continue
             digest = sha256_of(item.data)
             if digest in store.done_hashes:
@@ -124,16 +164,35 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
                 waiting[digest] = []
                 yield Job(item.name, item.data, digest)
 
-    runner = make_engine(engine, workers, scheduler)
+    log = open(Path(out) / WORKER_LOG, "ab")  # noqa: SIM115 - closed in the finally below
+    runner = None
     try:
-        for record in runner.run(jobs(), options):
-            note(record)
+        with _stop_on_signals(lambda: sum(counts.values())):
+            runner = make_engine(engine, workers, scheduler, log)
+            for record in runner.run(jobs(), options):
+                note(record)
     finally:
-        runner.close()
-        bar.close()
-        store.close()
+        with _ignoring_signals():  # the clean-up itself is not interrupted by a second Ctrl-C
+            if runner is not None:
+                runner.close()
+            bar.close()
+            store.close()
+            log.close()
     result.tables = derive(Path(out))
     result.seconds = time.monotonic() - started
     write_summary(Path(out), result.seconds)
     result.counts = counts
     return result
+
+
+@contextmanager
+def _ignoring_signals() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

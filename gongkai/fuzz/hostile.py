@@ -342,7 +342,7 @@ def image_many_frames(rng: random.Random) -> Case:
 
 def pdf_self_reference(rng: random.Random) -> Case:
     """A /Length, /MediaBox, /Kids or /Parent that refers to its own object (the looping PDF)."""
-    which = rng.randrange(4)
+    which = rng.randrange(6)
     content = b"BT /F1 12 Tf 72 700 Td (a) Tj ET"
     page = "<< /Type /Page /Parent 2 0 R /MediaBox {box} /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>"
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
@@ -356,6 +356,9 @@ def pdf_self_reference(rng: random.Random) -> Case:
     elif which == 3:
         objects[3] = page.format(box="[0 0 595 842]").replace("/Parent 2 0 R", "/Parent 4 0 R").encode()
         objects[1] = b"<< /Type /Pages /Kids [4 0 R 4 0 R 4 0 R] /Count 3 >>"
+    elif which >= 4:  # a /Length that is a reference to a reference … back to itself: pdfminer loops forever
+        objects[4] = b"<< /Length 6 0 R >>\nstream\n" + content + b"\nendstream"
+        objects += [b"6 0 R"] if which == 4 else [b"7 0 R", b"6 0 R"]
     return Case("pdf_self_reference", "broken", BYTES, raw_pdf(objects, xref=rng.random() < 0.7))
 
 

@@ -1,9 +1,9 @@
 """Run hostile cases through ``extract`` in a worker process and classify what happened.
 
-The worker is a separate process so that a crash (a signal from native code), a hang or a
-memory blow-up is observed rather than suffered: the parent waits for each answer with a hang
-cap, watches the worker's resident memory and kills it past a hard cap, and starts a fresh
-worker after any of these. Inside the worker each case's peak resident memory is measured
+The worker is a separate process (``gongkai.sandbox``) so that a crash (a signal from native
+code), a hang or a memory blow-up is observed rather than suffered: the parent waits for each
+answer with a hang cap, watches the worker's resident memory and kills it past a hard cap, and
+starts a fresh worker after any of these. Inside the worker each case's peak resident memory is measured
 from ``VmHWM`` after resetting it (``/proc/self/clear_refs``), so a bomb is charged to the case
 that set it off.
 
@@ -14,13 +14,10 @@ limit) are failures.
 
 from __future__ import annotations
 
+import atexit
 import os
-import pickle
-import select
+import shutil
 import signal
-import struct
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,6 +34,7 @@ from gongkai.fuzz.hostile import (
     TEXT,
     Case,
 )
+from gongkai.sandbox import Sandbox, WorkerGone
 
 GOOD_OUTCOMES = frozenset({"report", "error"})
 # What one extraction may hold at its peak (worker process, classifier loaded), as documented in the README.
@@ -131,123 +129,73 @@ def _run_one(case_kind: str, payload: bytes, options: Options, scratch: Path) ->
     return "report", report.format_version, list(report.warnings)[:20]
 
 
-def worker_main() -> None:
-    """Read length-prefixed pickled (index, kind, payload, options) from stdin; answer one line each."""
-    answer = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the answers
-    requests = sys.stdin.buffer
-    with tempfile.TemporaryDirectory(prefix="gongkai-fuzz-") as tmp:
-        while True:
-            head = requests.read(4)
-            if len(head) < 4:
-                return
-            index, kind, payload, options = pickle.loads(requests.read(struct.unpack(">I", head)[0]))
-            _reset_peak()
-            start = time.perf_counter()
-            outcome, detail, warns = _run_one(kind, payload, options, Path(tmp))
-            message = pickle.dumps((index, outcome, detail, warns, _peak_mb(), time.perf_counter() - start))
-            answer.write(struct.pack(">I", len(message)) + message)
-            answer.flush()
+_scratch: list[Path] = []
+
+
+def handle_case(request: tuple[str, bytes, Options]) -> tuple[str, str, list[str], float, float]:
+    """In the worker: one case's outcome, detail, warnings, peak memory (MB) and seconds."""
+    kind, payload, options = request
+    if not _scratch:
+        _scratch.append(Path(tempfile.mkdtemp(prefix="gongkai-fuzz-")))
+        atexit.register(shutil.rmtree, _scratch[0], ignore_errors=True)
+    _reset_peak()
+    start = time.perf_counter()
+    outcome, detail, warns = _run_one(kind, payload, options, _scratch[0])
+    return outcome, detail, warns, _peak_mb(), time.perf_counter() - start
 
 
 # --- the parent ----------------------------------------------------------------------------
 
-class Worker:
-    def __init__(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "gongkai.fuzz.runner", "--worker"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=env, start_new_session=True)
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
-    def rss_mb(self) -> float:
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
 
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-
-    def _read_exact(self, n: int, deadline: float, options: Options) -> bytes | str:
-        """``n`` bytes of answer, or why none came: "crash", "hang" or "memory"."""
-        assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        buf = b""
-        while len(buf) < n:
-            if self.rss_mb() > HARD_MEMORY_MB:
-                return "memory"
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "hang"
-            ready, _, _ = select.select([fd], [], [], min(POLL_S, left))
-            if not ready:
-                continue
-            chunk = os.read(fd, n - len(buf))
-            if not chunk:
-                return "crash"
-            buf += chunk
-        return buf
-
-    def run(self, index: int, case: Case, options: Options) -> Outcome:
-        assert self.proc.stdin is not None
-        request = pickle.dumps((index, case.kind, case.payload, options))
-        try:
-            self.proc.stdin.write(struct.pack(">I", len(request)) + request)
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            return Outcome(case.describe(), index, "crash", "worker gone before the case was sent")
-        start = time.monotonic()
-        deadline = start + options.hang_cap_s
-        head = self._read_exact(4, deadline, options)
-        body = head if isinstance(head, str) else self._read_exact(struct.unpack(">I", head)[0], deadline, options)
-        if isinstance(body, str):
-            detail = self._why(body, options)
-            return Outcome(case.describe(), index, body, detail, seconds=time.monotonic() - start)
-        _, outcome, detail, warns, peak, seconds = pickle.loads(body)
-        result = Outcome(case.describe(), index, outcome, detail, peak, seconds, warns)
-        if outcome in GOOD_OUTCOMES and peak > options.memory_limit_mb:
-            result.detail = f"peak {peak:.0f} MB > {options.memory_limit_mb} MB ({outcome}: {detail})"
-            result.outcome = "memory"
-        return result
-
-    def _why(self, what: str, options: Options) -> str:
-        if what == "hang":
-            self.kill()
-            return f"no answer in {options.hang_cap_s:g} s"
-        if what == "memory":
-            self.kill()
-            return f"resident memory over {HARD_MEMORY_MB} MB"
-        code = self.proc.wait()
-        name = signal.Signals(-code).name if code < 0 else f"exit {code}"
-        return f"worker died ({name})"
+def _run_case(worker: Sandbox, index: int, case: Case, options: Options) -> Outcome:
+    """One case through ``worker``; the worker is killed on a hang or a memory overrun."""
+    worker.request((case.kind, case.payload, options), index, options.hang_cap_s)
+    start = time.monotonic()
+    while not worker.ready(min(POLL_S, worker.deadline - time.monotonic())):
+        if _rss_mb(worker.pid) > HARD_MEMORY_MB:
+            worker.kill()
+            return Outcome(case.describe(), index, "memory", f"resident memory over {HARD_MEMORY_MB} MB",
+                           seconds=time.monotonic() - start)
+        if time.monotonic() >= worker.deadline:
+            worker.kill()
+            return Outcome(case.describe(), index, "hang", f"no answer in {options.hang_cap_s:g} s",
+                           seconds=time.monotonic() - start)
+    try:
+        outcome, detail, warns, peak, seconds = worker.answer()
+    except WorkerGone:
+        return Outcome(case.describe(), index, "crash", f"worker died ({worker.exit_description()})",
+                       seconds=time.monotonic() - start)
+    result = Outcome(case.describe(), index, outcome, detail, peak, seconds, warns)
+    if outcome in GOOD_OUTCOMES and peak > options.memory_limit_mb:
+        result.detail = f"peak {peak:.0f} MB > {options.memory_limit_mb} MB ({outcome}: {detail})"
+        result.outcome = "memory"
+    return result
 
 
 def run_cases(cases: Iterable[Case], options: Options | None = None) -> Iterator[Outcome]:
     """Each case's outcome, in order; a fresh worker after any crash, hang or memory kill."""
     options = options or Options()
-    worker: Worker | None = None
+    worker: Sandbox | None = None
     try:
         for index, case in enumerate(cases):
-            if worker is None or worker.proc.poll() is not None:
-                worker = Worker()
-            result = worker.run(index, case, options)
-            if result.outcome in ("crash", "hang", "memory") and worker.proc.poll() is None:
+            if worker is None or not worker.alive():
+                worker = Sandbox("gongkai.fuzz.runner:handle_case")
+            result = _run_case(worker, index, case, options)
+            if result.outcome in ("crash", "hang", "memory"):
                 worker.kill()
+                worker = None
             yield result
     finally:
         if worker is not None:
             worker.kill()
 
 
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--worker"]:
-        worker_main()
-    else:
-        sys.exit("usage: python -m gongkai.fuzz.runner --worker (started by run_cases; see benchmarks/fuzz.py)")

@@ -74,6 +74,8 @@ def extract(source: Source_, *, path: str | None = None, checks: bool = True, se
             with file_time_limit(time_limit, FileTimeout):
                 return _extract(source, path, checks, sentences, classify, classifier)
     except FileTimeout as exc:
+        if time_limit is None:
+            raise  # a caller's own limit (the batch worker's): theirs to report
         raise TimeLimitError(f"took longer than {time_limit:g} s (time_limit)", path=path or _name(source)) from exc
 
 

@@ -235,7 +235,8 @@ def test_hostile_archive_entries_are_recorded_and_nothing_leaves_out(tmp_path: P
     result = run_batch([inputs], out, workers=1, options=Options(classify=False), progress=False)
     errors = {e["file"].rsplit("!", 1)[-1]: e for e in iter_jsonl(out / "errors.jsonl")}
     assert {"passwd", "hard", "dev", "link-to-etc", "inner.zip"} <= set(errors)
-    assert "links are not followed" in errors["passwd"]["reason"] and errors["passwd"]["code"] == "I001"
+    assert "links are not followed" in errors["passwd"]["reason"] and errors["passwd"]["code"] == "I002"
+    assert all(errors[k]["status"] == "skipped" for k in ("passwd", "hard", "dev", "link-to-etc"))
     assert "hard link" in errors["hard"]["reason"] and "special" in errors["dev"]["reason"]
     assert errors["inner.zip"]["code"] == "E002"
     reports = {r["source"]["path"].rsplit("!", 1)[-1] for r in iter_jsonl(out / "reports.jsonl")}

@@ -11,6 +11,7 @@ decided afterwards by the rules in ``NON_NARRATIVE``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -166,13 +167,21 @@ def _hard_line_breaks(text: str) -> list[int]:
     out: list[int] = []
     pos = 0
     wrapping = False  # the last line with text wrapped onto the next one
+    is_page_number = [PAGE_NUMBER_RE.match(line) is not None for line in lines]
+    # The next line after each that is not a page number (one backward pass, not a search per line).
+    following = [""] * len(lines)
+    nearest = ""
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = nearest
+        if not is_page_number[i]:
+            nearest = lines[i]
     for i, line in enumerate(lines[:-1]):
         pos += len(line) + 1
-        if PAGE_NUMBER_RE.match(line):
+        if is_page_number[i]:
             if not wrapping:
                 out.append(pos)
             continue  # a page number between two halves of a sentence is skipped over
-        nxt = next((x for x in lines[i + 1:] if not PAGE_NUMBER_RE.match(x)), "")
+        nxt = following[i]
         stripped = line.strip()
         wrapping = (
             width >= MIN_WRAP_WIDTH
@@ -263,7 +272,9 @@ def segment(text: str, sections: Sequence[Section] | None = None) -> list[Senten
     if not text.strip():
         return []
     sections = list(sections) if sections is not None else find_sections(text)
-    headings = [_heading_end(text, s) for s in sections]
+    headings = sorted(_heading_end(text, s) for s in sections)
+    heading_starts = [h[0] for h in headings]
+    index = SectionIndex(sections)
     found = find_regions(text)
     regions = [r for r in (found.t2, found.t3, found.t4) if r is not None]
     out: list[Sentence] = []
@@ -274,7 +285,7 @@ def segment(text: str, sections: Sequence[Section] | None = None) -> list[Senten
                 # Archive text runs a table straight into prose with no full stop between them:
                 # the sentence starts where the table's last value ends.
                 start = _trim(text, table_end, end)[0]
-        start = _after_headings(text, start, end, headings)
+        start = _after_headings(text, start, end, headings, heading_starts)
         if start >= end:
             continue
         line_start = text.rfind("\n", 0, start) + 1
@@ -284,7 +295,7 @@ def segment(text: str, sections: Sequence[Section] | None = None) -> list[Senten
         compact = _SPACE_RE.sub("", text[start:end])
         if non_narrative_reason(compact, SpanContext(line, inside)) is not None:
             continue
-        section = _section_at(sections, start)
+        section = index.at(start)
         out.append(Sentence(len(out), text[start:end], (start, end), section.path if section else None,
                             section.heading if section else None))
     return out
@@ -331,14 +342,28 @@ def _heading_end(text: str, section: Section) -> tuple[int, int]:
     return start, end
 
 
-def _after_headings(text: str, start: int, end: int, headings: Sequence[tuple[int, int]]) -> int:
-    for h_start, h_end in headings:
-        if h_start <= start < h_end:
-            start = h_end
-            break
+def _after_headings(text: str, start: int, end: int, headings: Sequence[tuple[int, int]],
+                    starts: Sequence[int]) -> int:
+    """``start`` moved past a heading it falls in (``starts``: the headings' starts, ascending)."""
+    i = bisect.bisect_right(starts, start) - 1
+    if i >= 0 and headings[i][0] <= start < headings[i][1]:
+        start = headings[i][1]
     return _trim(text, start, end)[0]
 
 
-def _section_at(sections: Sequence[Section], offset: int) -> Section | None:
-    inner = [s for s in sections if s.span[0] <= offset < s.span[1]]
-    return max(inner, key=lambda s: (s.level, s.span[0])) if inner else None
+class SectionIndex:
+    """The innermost section around an offset, by binary search per level (a text may hold 10⁵ headings)."""
+
+    def __init__(self, sections: Sequence[Section]) -> None:
+        by_level: dict[int, list[Section]] = {}
+        for section in sorted(sections, key=lambda s: s.span[0]):
+            by_level.setdefault(section.level, []).append(section)
+        self.levels = sorted(by_level.items(), reverse=True)  # deepest level first
+        self.starts = {level: [s.span[0] for s in group] for level, group in self.levels}
+
+    def at(self, offset: int) -> Section | None:
+        for level, group in self.levels:
+            i = bisect.bisect_right(self.starts[level], offset) - 1
+            if i >= 0 and offset < group[i].span[1]:
+                return group[i]
+        return None

@@ -36,6 +36,8 @@ MIN_TEXT_LAYER_CHARS = 5
 # Where a stream's data starts ("stream" then CRLF or LF); inflated in steps of this many bytes.
 _STREAM_RE = re.compile(rb"stream\r?\n")
 INFLATE_STEP = 1 << 20
+# An indirect object whose whole body is a reference to another ("6 0 obj 7 0 R endobj").
+_REF_ONLY_OBJECT_RE = re.compile(rb"(?<![0-9])(\d+)\s+\d+\s+obj\s*(\d+)\s+\d+\s+R\s*endobj")
 # Path-construction operators and string operands of a content stream (see ``page_objects``).
 _PATH_OP_RE = re.compile(rb"(?<![A-Za-z])(?:re|l|c|v|y|m)(?![A-Za-z])")
 _STRING_RE = re.compile(rb"\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>")
@@ -115,6 +117,24 @@ def _read_page(page: Any, number: int, use_ocr: bool) -> tuple[PageLayout, str]:
     return scan.layout(number, width, height), "ocr"
 
 
+def check_references(data: bytes, path: str | None = None) -> None:
+    """Refuse a PDF whose objects are references that lead back to themselves (``6 0 obj 6 0 R endobj``).
+
+    pdfminer resolves a reference to a reference in a loop with no end: a stream whose
+    ``/Length`` is such an object hangs it for good, and a signal does not reliably get it out.
+    """
+    points_to = {int(m.group(1)): int(m.group(2)) for m in _REF_ONLY_OBJECT_RE.finditer(data)}
+    for start in points_to:
+        seen = {start}
+        at = points_to[start]
+        while at in points_to:
+            if at in seen:
+                raise CorruptFileError(f"object {start} is a reference that leads back to itself: a damaged or "
+                                       "hostile PDF", path=path)
+            seen.add(at)
+            at = points_to[at]
+
+
 def check_streams(data: bytes, path: str | None = None) -> None:
     """Refuse a PDF whose compressed streams inflate past the limits, before the PDF library inflates them.
 
@@ -167,6 +187,7 @@ def read_pdf(data: bytes, path: str | None = None, *, ocr: bool | None = None,
         raise MissingDependencyError(message, path=path) from exc
     use_ocr = ocr is not False
     ocr_stopped = False
+    check_references(data, path)
     check_streams(data, path)
     limits = current_limits()
 
