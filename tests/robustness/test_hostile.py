@@ -182,3 +182,11 @@ def test_a_declared_charset_that_is_not_a_page_encoding_is_ignored(codec: str) -
            "<p>本机关全年共收到政府信息公开申请12件。</p></body></html>"
     report = gongkai.extract(page.encode("gbk"), sentences=False)
     assert "政府信息公开工作年度报告" in report.text
+
+
+@pytest.mark.parametrize("depth", [5000, 50_000])
+def test_html_nested_past_the_parser_depth_keeps_its_text(depth: int) -> None:
+    body = "<div><span>" * depth + "政府信息公开工作年度报告。本机关全年共收到申请12件。" + "</span></div>" * depth
+    report = gongkai.extract(f"<html><body>{body}</body></html>".encode(), sentences=False)
+    assert "本机关全年共收到申请12件" in report.text
+    assert any("nests deeper than the parser allows" in w for w in report.warnings)

@@ -27,6 +27,12 @@ from gongkai.inference.readers.sniff import TEXT_HTML, DecodedText
 from gongkai.inference.readers.text import decoding_warnings, normalise_newlines
 from gongkai.limits import current_limits
 
+# libxml2's complaint when a page nests past its depth limit (what is deeper is dropped).
+_TOO_DEEP = "Excessive depth"
+# Every tag but those that carry a table's or a paragraph's structure; then every tag.
+_STRUCTURE_TAGS_RE = re.compile(r"</?(?!(?:table|tr|td|th|tbody|thead|p|br)\b)[a-zA-Z][^>]*>")
+_NO_TAGS_RE = re.compile(r"<[^>]*>")
+
 # Removed with their content: never text a reader of the page sees.
 SKIPPED_TAGS = ("script", "style", "noscript", "template")
 # Elements that start and end a line of their own.
@@ -187,15 +193,29 @@ def _cell_text(cell: etree._Element, nested: list[etree._Element]) -> str:
 
 
 def _parse(text: str, path: str | None) -> tuple[etree._Element, list[str]]:
-    """The tree without script/style, and a warning when the parser gave up part way."""
-    # huge_tree lifts libxml2's nesting limit of 256, which Word/CMS pages can exceed.
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
-    root = etree.fromstring(_XML_PROLOG_RE.sub("", text, count=1), parser)
+    """The tree without script/style, and a warning when the parser gave up part way.
+
+    libxml2 drops whatever nests deeper than 2048 elements, text included; such a page is
+    parsed again with only its table and paragraph tags (then with none), so its words survive.
+    """
+    warnings: list[str] = []
+    text = _XML_PROLOG_RE.sub("", text, count=1)
+    for keep in (None, _STRUCTURE_TAGS_RE, _NO_TAGS_RE):
+        if keep is not None:
+            text = keep.sub(" ", text)
+        # huge_tree lifts libxml2's nesting limit of 256, which Word/CMS pages can exceed.
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+        root = etree.fromstring(text, parser)
+        if not any(_TOO_DEEP in e.message for e in parser.error_log):
+            break
+        if keep is None:
+            warnings.append("the HTML nests deeper than the parser allows: read without its inline and layout tags")
     if root is None:
         raise EmptyInputError("the HTML page is empty", path=path)
     etree.strip_elements(root, *SKIPPED_TAGS, with_tail=False)
     fatal = [e for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
-    warnings = [f"the HTML could only be read in part: {fatal[0].message}"] if fatal else []
+    if fatal:
+        warnings.append(f"the HTML could only be read in part: {fatal[0].message}")
     return root, warnings
 
 
