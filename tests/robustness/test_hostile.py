@@ -190,3 +190,12 @@ def test_html_nested_past_the_parser_depth_keeps_its_text(depth: int) -> None:
     report = gongkai.extract(f"<html><body>{body}</body></html>".encode(), sentences=False)
     assert "本机关全年共收到申请12件" in report.text
     assert any("nests deeper than the parser allows" in w for w in report.warnings)
+
+
+def test_a_glyph_placed_absurdly_far_away_does_not_blow_up_the_plain_reading() -> None:
+    """A damaged PDF put text at x = 10¹² and y = −10¹²: the plain-text rebuild once tried to make that many spaces."""
+    content = (b"BT /F1 12 Tf 72 700 Td (zhengfu xinxi gongkai) Tj ET "
+               b"BT /F1 12 Tf 1000000000000 690 Td (far right) Tj ET "
+               b"BT /F1 12 Tf 72 -1000000000000 Td (far below) Tj ET")
+    report = gongkai.extract(hostile._pdf_pages([content]), sentences=False)
+    assert "zhengfu" in report.text

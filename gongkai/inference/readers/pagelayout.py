@@ -833,6 +833,13 @@ def _column_unit(tokens: Sequence[Token]) -> float:
     return max(0.5, _line_height(tokens) / 2) if tokens else 1.0
 
 
+# Columns of blank one gap may take in the plain text: a real page is a few hundred columns wide;
+# a damaged PDF can place a glyph at x = 10¹², which would be that many spaces.
+MAX_PLAIN_GAP = 1000
+# Blank lines between two lines of the plain text, likewise (a page holds about 60 lines).
+MAX_PLAIN_BLANK_LINES = 200
+
+
 def _plain_lines(page: PageLayout, margin: float, unit: float) -> list[_PlainLine]:
     lines: list[_PlainLine] = []
     for line in group_lines(page.tokens):
@@ -853,10 +860,11 @@ def _plain_lines(page: PageLayout, margin: float, unit: float) -> list[_PlainLin
                 elif gap <= 0 and len(prev.text) > 1 and _LATIN_END_RE.search(prev.text) and \
                         _LATIN_START_RE.match(token.text):
                     gap = 1  # two OCR boxes of Latin words: a space at least
-                glyph.gap = max(0, gap)
+                glyph.gap = min(MAX_PLAIN_GAP, max(0, gap))
                 glyph.col = prev.col + _display_width(prev.text) + glyph.gap
             else:
-                glyph.gap = col
+                glyph.gap = min(MAX_PLAIN_GAP, col)
+                glyph.col = glyph.gap
             glyphs.append(glyph)
         lines.append(_PlainLine(page.number, min(t.top for t in line), max(t.bottom for t in line), glyphs))
     return lines
@@ -1088,8 +1096,9 @@ def _count_blank_lines(lines: Sequence[Sequence[_PlainLine]], text_height: float
                 line.blank = max(0, round((line.top - page_lines[k - 1].top) / pitch) - 1)
             else:
                 line.blank = under + max(0, round((line.top - top_limit) / pitch))
+            line.blank = min(MAX_PLAIN_BLANK_LINES, line.blank)
         if page_lines:
-            under = max(0, round((bottom_limit - page_lines[-1].top) / pitch))
+            under = min(MAX_PLAIN_BLANK_LINES, max(0, round((bottom_limit - page_lines[-1].top) / pitch)))
 
 
 def _line_pitch(steps: Sequence[float], text_height: float) -> float:
