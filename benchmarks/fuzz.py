@@ -43,6 +43,7 @@ def main() -> int:
     by_class: dict[str, Counter[str]] = defaultdict(Counter)
     outcomes: list[Outcome] = []
     peaks: dict[str, float] = defaultdict(float)
+    growth: dict[str, float] = defaultdict(float)
     start = time.monotonic()
     log = args.out.with_suffix(".jsonl").open("w", encoding="utf-8") if args.out else None
     cases = hostile.cases(args.n, seed=args.seed, classes=tuple(args.classes) if args.classes else None)
@@ -50,6 +51,7 @@ def main() -> int:
         name = outcome.case.split(" ")[0]
         by_class[name][outcome.outcome] += 1
         peaks[name] = max(peaks[name], outcome.peak_mb)
+        growth[name] = max(growth[name], outcome.grew_mb)
         outcomes.append(outcome)
         if log:  # one line per case as it ends: a long run that is stopped still tells what it saw
             log.write(json.dumps(outcome.to_dict(), ensure_ascii=False) + "\n")
@@ -62,10 +64,14 @@ def main() -> int:
     total = Counter(o.outcome for o in outcomes)
     print(f"fuzz: {len(outcomes)} cases, seed {args.seed}, {elapsed:.0f} s; time limit {args.time_limit:g} s, "
           f"hang cap {args.hang_cap:g} s, memory limit {args.memory_mb} MB, classifier {args.classifier}")
-    print(f"{'class':<34}" + "".join(f"{o:>10}" for o in OUTCOMES) + f"{'peak MB':>10}")
+    print("(peak MB: the worker process's peak during the class's cases; grew MB: the most one case added "
+          "to the memory the worker held before it)")
+    print(f"{'class':<34}" + "".join(f"{o:>10}" for o in OUTCOMES) + f"{'peak MB':>10}{'grew MB':>10}")
     for name in sorted(by_class):
-        print(f"{name:<34}" + "".join(f"{by_class[name][o]:>10}" for o in OUTCOMES) + f"{peaks[name]:>10.0f}")
-    print(f"{'all':<34}" + "".join(f"{total[o]:>10}" for o in OUTCOMES) + f"{max(peaks.values(), default=0):>10.0f}")
+        print(f"{name:<34}" + "".join(f"{by_class[name][o]:>10}" for o in OUTCOMES)
+              + f"{peaks[name]:>10.0f}{growth[name]:>10.0f}")
+    print(f"{'all':<34}" + "".join(f"{total[o]:>10}" for o in OUTCOMES)
+          + f"{max(peaks.values(), default=0):>10.0f}{max(growth.values(), default=0):>10.0f}")
     failures = [o for o in outcomes if o.outcome not in GOOD_OUTCOMES]
     print(f"failures: {len(failures)} (crashes {total['crash']}, hangs {total['hang']}, memory overruns "
           f"{total['memory']}, other exceptions {total['exception']})")

@@ -66,6 +66,7 @@ class Outcome:
     peak_mb: float = 0.0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    grew_mb: float = 0.0  # the case's own share of the peak (peak minus the worker's memory before it)
 
     @property
     def ok(self) -> bool:
@@ -132,16 +133,21 @@ def _run_one(case_kind: str, payload: bytes, options: Options, scratch: Path) ->
 _scratch: list[Path] = []
 
 
-def handle_case(request: tuple[str, bytes, Options]) -> tuple[str, str, list[str], float, float]:
-    """In the worker: one case's outcome, detail, warnings, peak memory (MB) and seconds."""
+def handle_case(request: tuple[str, bytes, Options]) -> tuple[str, str, list[str], float, float, float]:
+    """In the worker: one case's outcome, detail, warnings, peak memory (MB), seconds, and memory before (MB).
+
+    The worker keeps memory earlier cases freed (the allocator rarely gives it back), so the peak
+    is the process's; the growth over the memory before is the case's own share.
+    """
     kind, payload, options = request
     if not _scratch:
         _scratch.append(Path(tempfile.mkdtemp(prefix="gongkai-fuzz-")))
         atexit.register(shutil.rmtree, _scratch[0], ignore_errors=True)
     _reset_peak()
+    before = _peak_mb()  # just after the reset: the resident memory now
     start = time.perf_counter()
     outcome, detail, warns = _run_one(kind, payload, options, _scratch[0])
-    return outcome, detail, warns, _peak_mb(), time.perf_counter() - start
+    return outcome, detail, warns, _peak_mb(), time.perf_counter() - start, before
 
 
 # --- the parent ----------------------------------------------------------------------------
@@ -170,11 +176,11 @@ def _run_case(worker: Sandbox, index: int, case: Case, options: Options) -> Outc
             return Outcome(case.describe(), index, "hang", f"no answer in {options.hang_cap_s:g} s",
                            seconds=time.monotonic() - start)
     try:
-        outcome, detail, warns, peak, seconds = worker.answer()
+        outcome, detail, warns, peak, seconds, before = worker.answer()
     except WorkerGone:
         return Outcome(case.describe(), index, "crash", f"worker died ({worker.exit_description()})",
                        seconds=time.monotonic() - start)
-    result = Outcome(case.describe(), index, outcome, detail, peak, seconds, warns)
+    result = Outcome(case.describe(), index, outcome, detail, peak, seconds, warns, max(0.0, peak - before))
     if outcome in GOOD_OUTCOMES and peak > options.memory_limit_mb:
         result.detail = f"peak {peak:.0f} MB > {options.memory_limit_mb} MB ({outcome}: {detail})"
         result.outcome = "memory"
