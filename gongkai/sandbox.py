@@ -41,7 +41,8 @@ class WorkerGone(Exception):
 
 def _write(stream: IO[bytes], obj: object) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    stream.write(_HEADER.pack(len(data)))
+    stream.write(data)  # not header + data: that would copy a 200 MB input once more
     stream.flush()
 
 

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from gongkai.batch.worker import ERROR, Options, Record, process
@@ -117,7 +117,9 @@ class LocalEngine:
                 if job is None:
                     exhausted = True
                     break
-                sandbox.request(job, job, limit)
+                # The tag keeps what a record needs, not the bytes: the parent lets go of them once sent.
+                sandbox.request(job, replace(job, data=b""), limit)
+                del job
             busy = [s for s in self.sandboxes if s.busy]
             if not busy:
                 return
@@ -156,7 +158,7 @@ def run_in_sandbox(job: Job, options: Options) -> Record:
     sandbox = _dask_sandbox.get("sandbox")
     if sandbox is None or not sandbox.alive():
         sandbox = _dask_sandbox["sandbox"] = new_sandbox(options, 1)
-    sandbox.request(job, job, options.time_limit + KILL_GRACE_S)
+    sandbox.request(job, replace(job, data=b""), options.time_limit + KILL_GRACE_S)
     if not sandbox.ready(sandbox.deadline - time.monotonic()):
         _dask_sandbox.pop("sandbox").kill()
         return _killed(job, options)

@@ -162,7 +162,10 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
                 waiting[digest].append(item.name)
             else:
                 waiting[digest] = []
-                yield Job(item.name, item.data, digest)
+                job = Job(item.name, item.data, digest)
+                del item  # hold no input's bytes while the next one is read
+                yield job
+                del job
 
     log = open(Path(out) / WORKER_LOG, "ab")  # noqa: SIM115 - closed in the finally below
     runner = None
