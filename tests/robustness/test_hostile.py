@@ -199,3 +199,10 @@ def test_a_glyph_placed_absurdly_far_away_does_not_blow_up_the_plain_reading() -
                b"BT /F1 12 Tf 72 -1000000000000 Td (far below) Tj ET")
     report = gongkai.extract(hostile._pdf_pages([content]), sentences=False)
     assert "zhengfu" in report.text
+
+
+def test_a_multi_page_image_with_a_damaged_later_frame_keeps_its_first_pages() -> None:
+    """Pillow raised TypeError("Missing dimensions") while seeking to frame 2 (fuzz run, seed 1, case 3121)."""
+    case = hostile.image_damaged(random.Random("1:3121:image_damaged"))
+    report = gongkai.extract(case.payload, sentences=False)
+    assert any("page 2 and after could not be read" in w for w in report.warnings)

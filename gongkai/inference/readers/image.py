@@ -8,6 +8,8 @@ the same for a scan saved as PDF or as images.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from typing import Any
 
 from gongkai.errors import CorruptFileError, MissingDependencyError, ResourceLimitError
 from gongkai.inference.document import Document
@@ -34,13 +36,13 @@ def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Do
             raise ResourceLimitError(f"{image.width}x{image.height} pixels is more than Limits.max_pixels "
                                      f"({limits.max_pixels}): not a scanned page", path=path)
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, EOFError) as exc:
         raise CorruptFileError(f"damaged or truncated image ({type(exc).__name__}: {exc})", path=path) from exc
     except Image.DecompressionBombError as exc:
         raise CorruptFileError(f"image too large to be a scanned page ({exc})", path=path) from exc
     warnings: list[str] = []
     layouts: list[PageLayout] = []
-    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+    for number, frame in enumerate(_frames(ImageSequence.Iterator(image), warnings), start=1):
         if number > limits.max_ocr_pages:
             warnings.append(f"read only the first {limits.max_ocr_pages} pages (Limits.max_ocr_pages)")
             break
@@ -60,6 +62,22 @@ def read_image_file(data: bytes, media_type: str, path: str | None = None) -> Do
         raise CorruptFileError("no page of the image could be read: " + "; ".join(warnings), path=path)
     warnings.append(f"{len(layouts)} image pages read by OCR")
     return document_from_pages(layouts, media_type, warnings, ocr=True)
+
+
+def _frames(frames: Iterator[Any], warnings: list[str]) -> Iterator[Any]:
+    """The frames of a multi-page image; a damaged frame ends them with a warning (Pillow raises many kinds)."""
+    number = 0
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except (OSError, SyntaxError, ValueError, TypeError, EOFError) as exc:
+            warnings.append(f"page {number + 1} and after could not be read: damaged image "
+                            f"({type(exc).__name__}: {exc})")
+            return
+        number += 1
+        yield frame
 
 
 def _dpi(frame: object) -> float:
