@@ -78,11 +78,19 @@ class Outcome:
 
 # --- the worker ----------------------------------------------------------------------------
 
-def _peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+def _status_mb(pid: int | str, field: str) -> float:
+    """A memory field of /proc/PID/status ("VmHWM", "VmRSS") in MB; 0 when it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
+
+
+def _peak_mb() -> float:
+    return _status_mb("self", "VmHWM")
 
 
 def _reset_peak() -> None:
@@ -153,13 +161,7 @@ def handle_case(request: tuple[str, bytes, Options]) -> tuple[str, str, list[str
 # --- the parent ----------------------------------------------------------------------------
 
 def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _status_mb(pid, "VmRSS")
 
 
 def _run_case(worker: Sandbox, index: int, case: Case, options: Options) -> Outcome:

@@ -310,8 +310,12 @@ def open_classifier(directory: str | Path, quantize: bool | None = None, precisi
 
 def load_classifier(directory: str | None = None, precision: str | None = None) -> SentenceClassifier:
     """The classifier in ``directory`` or a shipped one by name (default: the shipped default), loaded once."""
-    folder = SHIPPED.get(directory, directory) if directory else DEFAULT_MODEL_DIR
-    return _load_once(str(Path(folder).resolve()), precision)
+    return _load_once(classifier_folder(directory), precision)
+
+
+def classifier_folder(directory: str | None) -> str:
+    """The resolved folder a classifier name or folder stands for (None: the shipped default)."""
+    return str(Path(SHIPPED.get(directory, directory) if directory else DEFAULT_MODEL_DIR).resolve())
 
 
 @lru_cache(maxsize=8)
@@ -344,7 +348,7 @@ def tag_with_fallback(sentences: Sequence[Any], classifier: str | None = None
     warnings: list[str] = []
     tried: set[str] = set()
     for name in (classifier, *FALLBACK_CLASSIFIERS):
-        folder = str(Path(SHIPPED.get(name, name) if name else DEFAULT_MODEL_DIR).resolve())
+        folder = classifier_folder(name)
         if folder in tried:
             continue
         tried.add(folder)
