@@ -108,6 +108,10 @@ def add_sentences(report: Report, classify: bool = True, classifier: str | None 
     report.warnings.extend(warnings)
 
 
+def _year_of(report: Report) -> int | None:
+    return report.year.value if isinstance(report.year.value, int) else None
+
+
 def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -> tuple[Report, TableRead, Document]:
     """The pipeline itself; the evidence behind each cell is what confidence training fits on.
 
@@ -130,7 +134,7 @@ def extract_with_evidence(data: bytes, where: str | None, checks: bool = True) -
     _apply_confidence(report, read, doc)
     _add_pages(report, doc, read)
     if checks:
-        report.claims = [claim.to_dict() for claim in find_claims(doc.text, report.sections)]
+        report.claims = [claim.to_dict() for claim in find_claims(doc.text, report.sections, _year_of(report))]
         report.findings = reconcile(report)
     return report, read, doc
 

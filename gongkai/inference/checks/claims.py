@@ -43,9 +43,17 @@ HANDLED = 0.7  # “办理…申请N件”: received, new or handled — the wor
 OUTCOME = 0.7  # “予以公开N件”: one outcome row, but prose often merges rows
 COMPLETED = 0.6  # “办结N件”: 三（七）总计 when the rest was carried forward, else loosely the received total
 APPEAL_OUTCOME = 0.85  # “行政复议N件，其中结果维持M件”: one outcome column of the group named before it
+APPLICANT = 0.85  # “其中自然人N件、法人或其他组织M件”: a column of the requests counted just before
+DOCUMENTS = 0.9  # “制发/废止/现行有效规范性文件N件”: one 表二 cell named by its own words
+DOCUMENTS_LOOSE = 0.7  # “保留规范性文件N件”, “主动公开规章N件”: the figure, in words a table does not print
+DECISIONS = 0.85  # “作出行政许可决定N件”, “行政处罚N起”: 表二's decision counts (catalogues say 事项)
+FEES = 0.9  # “收取行政事业性收费N万元”
 # A claim whose topic words (信息公开 / 依申请 …) stand not in its own sentence but in the sentence
 # before it (same paragraph) or in its section heading.
 CONTEXT_PENALTY = 0.1
+# How far back in its paragraph a claim's topic may stand (“…申请81件，其中予以公开42件；
+# 不予公开5件；无法提供31件…”: the outcomes are clauses of one list).
+CONTEXT_SEGMENTS = 4
 # A negation whose topic is nowhere stated (“未发生行政复议”).
 UNQUALIFIED_PENALTY = 0.15
 
@@ -61,6 +69,64 @@ REVIEW = "appeals.review.total"
 LITIGATION_SUM = "appeals.litigation.total"  # sum: 直接起诉 + 复议后起诉
 LITIGATION_DIRECT = "appeals.litigation_direct.total"
 LITIGATION_AFTER_REVIEW = "appeals.litigation_after_review.total"
+DENIED = "requests.denied.total"  # sum: 三（三）不予公开
+NOT_HELD = "requests.unable_not_held.total"
+UNABLE = "requests.unable.total"  # sum: 三（四）无法提供
+NOT_PROCESSED = "requests.not_processed.total"  # sum: 三（五）不予处理
+OTHER_HANDLING = "requests.other_handling.total"  # sum: 三（六）其他处理
+
+# Every target a claim may name: a cell path of the schema, or a sum the template prints as a
+# group (三（三）不予公开, 法人或其他组织 …) that prose states as one number. The sums are
+# defined in ``reconcile.CLAIM_SUMS``; the Chinese says what the prose calls it.
+CLAIM_TARGETS: dict[str, str] = {
+    "requests.new_received.total": "本年新收申请",
+    "requests.new_received.natural_person": "本年新收·自然人",
+    "requests.new_received.legal_person": "本年新收·法人或其他组织（五列之和）",
+    "requests.new_received.commercial": "本年新收·商业企业",
+    "requests.new_received.research": "本年新收·科研机构",
+    "requests.new_received.social_welfare": "本年新收·社会公益组织",
+    "requests.new_received.legal_service": "本年新收·法律服务机构",
+    "requests.received.natural_person": "新收 + 上年结转·自然人",
+    "requests.received.legal_person": "新收 + 上年结转·法人或其他组织",
+    "requests.received.commercial": "新收 + 上年结转·商业企业",
+    "requests.received.research": "新收 + 上年结转·科研机构",
+    "requests.received.social_welfare": "新收 + 上年结转·社会公益组织",
+    "requests.received.legal_service": "新收 + 上年结转·法律服务机构",
+    "requests.carried_over.total": "上年结转",
+    "requests.received.total": "新收 + 上年结转",
+    "requests.granted.total": "予以公开",
+    "requests.partially_granted.total": "部分公开",
+    "requests.denied.total": "不予公开（八行之和）",
+    "requests.unable_not_held.total": "本机关不掌握相关政府信息",
+    "requests.unable.total": "无法提供（三行之和）",
+    "requests.not_processed.total": "不予处理（五行之和）",
+    "requests.not_processed_repeated.total": "重复申请",
+    "requests.other_handling.total": "其他处理（各行之和）",
+    "requests.total.total": "办结 / 答复（三（七）总计）",
+    "requests.carried_forward.total": "结转下年度继续办理",
+    "appeals.review.total": "行政复议",
+    "appeals.review.upheld": "行政复议·结果维持",
+    "appeals.review.corrected": "行政复议·结果纠正",
+    "appeals.review.other": "行政复议·其他结果",
+    "appeals.review.pending": "行政复议·尚未审结",
+    "appeals.litigation.total": "行政诉讼（直接起诉 + 复议后起诉）",
+    "appeals.litigation.upheld": "行政诉讼·结果维持",
+    "appeals.litigation.corrected": "行政诉讼·结果纠正",
+    "appeals.litigation.other": "行政诉讼·其他结果",
+    "appeals.litigation.pending": "行政诉讼·尚未审结",
+    "appeals.litigation_direct.total": "未经复议直接起诉",
+    "appeals.litigation_after_review.total": "复议后起诉",
+    "proactive.regulations.issued": "规章·本年制发",
+    "proactive.regulations.repealed": "规章·本年废止",
+    "proactive.regulations.in_force": "规章·现行有效",
+    "proactive.normative_documents.issued": "规范性文件·本年制发",
+    "proactive.normative_documents.repealed": "规范性文件·本年废止",
+    "proactive.normative_documents.in_force": "规范性文件·现行有效",
+    "proactive.licensing": "行政许可·本年处理决定数量",
+    "proactive.punishment": "行政处罚·本年处理决定数量",
+    "proactive.coercion": "行政强制·本年处理决定数量",
+    "proactive.fees_wan_yuan": "行政事业性收费（万元）",
+}
 
 
 @dataclass(frozen=True)
@@ -107,10 +173,10 @@ FRAGMENTS: dict[str, str] = {
     # Between the number and its unit's noun: “有N起与信息公开有关的行政复议”.
     "NFGAP": r"[^\n。；;！!？?，,0-9]{0,20}?",
     # What may stand between a noun and its number: “申请数量为”, “案件共计”, “的有”.
-    "PRE": r"(?:数量|总数|数)?(?:共计|合计|总计|累计|总共|共|计|为|是|达|有|的){0,3}",
+    "PRE": r"(?:数量|总数|件数|数|件)?(?:共计|合计|总计|累计|总共|共|计|为|是|达|有|的){0,3}",
     # A request for disclosure, spelt out.
     "REQ": (r"(?:(?:政府)?信息公开(?:的)?申请|申请公开(?:政府)?信息|依申请(?:政府)?(?:信息)?公开(?:政府信息|信息)?"
-            r"(?:的)?(?:信件|申请|事项|文件数?)?|公开申请)"),
+            r"(?:的)?(?:信件|申请|事项|文件数?)?|公开申请|依申请)"),
     "VERB": r"(?:收到|受理|接收|接到|收悉)(?:了)?",
     # (\未 is 未 kept out of OCR widening: a branch of plain characters lets the engine skip ahead.)
     "NEG": r"(?:无(?<!有无)(?!论|法|需|须|效|关|疑|偿)|没有?|尚未|并未|从未|\未|\末)(?:曾)?",
@@ -123,6 +189,14 @@ FRAGMENTS: dict[str, str] = {
     "REQ_TAIL": r"(?!人|书|表|(?:的)?(?:收费|费|引发|引起|导致|而|被|行政复议|行政诉讼|复议|诉讼|纠错|败诉))",
     "APPEAL_TAIL": r"(?![^\n。；;，,]{0,8}?(?:纠错|败诉|被纠正|纠正|被撤销|撤销|确认违法|违法))",
     "AND": r"(?:和|、|及|与|或|以及|或者)",
+    # 表二: the documents and the unit they are counted in; 规章制度 are internal rules.
+    "DOC": r"(?:行政)?规范性文件",
+    "REG": r"(?:政府)?规章(?!制度)",
+    "UD": r"(?:件|份|个|部|篇)",
+    "UX": r"(?:件|项|起|宗|个|次|例)",  # unit of a decision count
+    # Between a verb and the documents it acts on: no clause break, number or other verb.
+    "DGAP": r"[^\n。；;！!？?，,0-9制废保现]{0,14}?",
+    "ISSUE": r"(?:制发|出台|印发|制定|新制定|新出台|新制发)(?:了|的)?",
 }
 
 def _ocr_classes() -> dict[str, str]:
@@ -176,6 +250,7 @@ class Exclusion:
 
     id: str
     regex: re.Pattern[str]
+    before: int = 0  # characters before the match (same clause) that the wording may stand in
 
 
 EXCLUSIONS: dict[str, Exclusion] = {
@@ -190,15 +265,26 @@ EXCLUSIONS: dict[str, Exclusion] = {
         # “网上申请N件”: a breakdown of the requests by channel.
         Exclusion("channel", build_regex(
             r"(?:网络|网上|在线|信函|来信|当面|现场|邮寄|传真|电子邮件|邮件|电话)(?:提交的?|提出的?)?申请")),
+        # A count of catalogue items or services offered online, not decisions made.
+        Exclusion("catalogue", build_regex(r"网上|在线|实现|清单|目录|权责|审批服务"), before=4),
+        # A clean-up's tally of documents to revise, or kept under review.
+        Exclusion("cleanup", build_regex(r"拟|列入|修改|修订|清理出|评估")),
+        Exclusion("processing_fee", build_regex(r"信息处理费|处理费")),
     )
 }
 REQUEST_EXCLUSIONS = ("proactive", "fees", "proposals", "petitions", "appeals", "channel")
+OUTCOME_EXCLUSIONS = ("proactive", "fees", "proposals", "appeals", "channel")  # 不予处理 names 信访 itself
 APPEAL_EXCLUSIONS = ("fees", "proposals", "petitions")
+DOCUMENT_EXCLUSIONS = ("proposals", "cleanup")
+DECISION_EXCLUSIONS = ("proposals", "catalogue", "fees")
 
 # Topic words that make a number in a sentence (or under a heading) a number about disclosure.
 QUALIFIERS: dict[str, re.Pattern[str]] = {
     "request": build_regex(r"信息公开|依申请|申请"),
     "appeal": build_regex(r"信息公开|依申请|公开申请|政务公开"),
+    "self": re.compile(""),  # the pattern's own words name the table (规范性文件, 行政许可 …)
+    "documents": build_regex(r"规范性文件|规章(?!制度)"),
+    "fee": build_regex(r"行政事业性收费"),
 }
 SECTION_QUALIFIERS: dict[str, re.Pattern[str]] = {
     "request": build_regex(r"申请"),
@@ -262,7 +348,7 @@ CLAIM_PATTERNS: tuple[ClaimPattern, ...] = (
        NEW, AMBIGUOUS_SCOPE, alternatives=(RECEIVED,)),
     # “共收到N件申请”.
     _p("requests.received_number_first",
-       r"{VERB}(?:各类|各项)?{PRE}{NUM}{UR}(?:政府信息公开|信息公开|依申请公开)?(?:申请|信件)",
+       r"{VERB}(?:各类|各项)?{PRE}{NUM}{UR}{NFGAP}(?:政府信息公开|信息公开|依申请公开)?(?:申请|信件)",
        NEW, AMBIGUOUS_SCOPE, alternatives=(RECEIVED,)),
     # “办理政府信息公开申请N件”: received, new or handled.
     _p("requests.handled", r"(?:办理|处理)(?:了)?{GAP}{REQ}{PRE}{NUM}{UR}(?![（(]含)",
@@ -272,7 +358,7 @@ CLAIM_PATTERNS: tuple[ClaimPattern, ...] = (
        HANDLED_TOTAL, COMPLETED, alternatives=(RECEIVED,)),
     # “办结N件”: 三（七）总计 (办结率 is a rate, not a count; “予以公开答复N件” an outcome).
     _p("requests.completed",
-       r"(?:办结|答复(?<![开理处予供]答复)|办理完成|办理完毕)(?:了)?(?:{REQ}|申请)?{PRE}{NUM}{UR}",
+       r"(?:办结|(?<![度年])办理答复|答复(?<![开理处予供]答复)|办理完成|办理完毕)(?:了)?(?:{REQ}|申请)?{PRE}{NUM}{UR}",
        HANDLED_TOTAL, COMPLETED),
     _p("requests.carried_over",
        r"上一?年度?(?:结转|转入|遗留)(?:的)?(?:{REQ}|申请)?(?:数量|数)?{PRE}{NUM}{UR}",
@@ -286,7 +372,7 @@ CLAIM_PATTERNS: tuple[ClaimPattern, ...] = (
        CARRIED_FORWARD, EXPLICIT),
     # One outcome row; “予以公开和部分公开N件” merges two rows and is no claim.
     _p("requests.granted",
-       r"(?:予以公开|同意公开)(?<![不及和与、]....)(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}",
+       r"(?:予以公开|同意公开|公开答复(?<!不予公开答复)(?<!部分公开答复))(?<![不及和与、]....)(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}",
        GRANTED, OUTCOME),
     _p("requests.partially_granted", r"部分公开(?<![及和与、]....)(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}",
        PARTIALLY_GRANTED, OUTCOME),
@@ -297,6 +383,27 @@ CLAIM_PATTERNS: tuple[ClaimPattern, ...] = (
     # “无依申请公开事项”, “没有政府信息公开申请”.
     _p("requests.none", r"(?:没有|无(?<!有无))(?:任何|相关|有关)?{REQ}{REQ_TAIL}",
        NEW, NEGATION, negation=True, required=False),
+    # “予以公开N件，部分公开M件，不予公开K件，无法提供…”: the outcome rows and groups of 三.
+    _p("requests.denied", r"不予公开(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}", DENIED, OUTCOME,
+       exclude=OUTCOME_EXCLUSIONS),
+    _p("requests.not_held",
+       r"(?:本机关)?(?:不掌握|信息不存在)(?:相关)?(?:政府)?(?:信息)?(?:的)?(?:申请)?{PRE}{NUM}{UR}",
+       NOT_HELD, OUTCOME, alternatives=(UNABLE,), exclude=OUTCOME_EXCLUSIONS),
+    _p("requests.unable", r"无法提供(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}", UNABLE, OUTCOME, alternatives=(NOT_HELD,),
+       exclude=OUTCOME_EXCLUSIONS),
+    _p("requests.not_processed", r"不予处理(?:答复)?(?:的)?(?:申请)?{PRE}{NUM}{UR}", NOT_PROCESSED, OUTCOME,
+       exclude=OUTCOME_EXCLUSIONS),
+    _p("requests.other_handling", r"其他处理(?:的)?(?:申请)?{PRE}{NUM}{UR}", OTHER_HANDLING, OUTCOME,
+       exclude=OUTCOME_EXCLUSIONS),
+    # “其中自然人申请N件、法人或其他组织M件”: one column (or the five 法人 columns) of the count
+    # stated just before, which is 本年新收 or 新收 + 上年结转.
+    *(_p(f"requests.applicant.{column}",
+         rf"(?<!非)(?:{words})(?:申请人?|提出|提交)?(?:的)?(?:申请)?{{PRE}}{{NUM}}{{UR}}",
+         f"requests.new_received.{column}", APPLICANT, alternatives=(f"requests.received.{column}",))
+      for column, words in (
+          ("natural_person", "自然人|公民(?!、)"), ("legal_person", "法人(?:或|和|及)?其他组织|法人"),
+          ("commercial", "商业企业"), ("research", "科研机构"), ("social_welfare", "社会公益组织"),
+          ("legal_service", "法律服务机构"))),
     # ---- 表四: appeals
     _p("appeals.review", r"行政复议(?:案件?|申请|事项)?(?:数量|总数|数)?{PRE}{NUM}{UC}(?!被|纠错|败诉)",
        REVIEW, EXPLICIT, qualifier="appeal"),
@@ -343,6 +450,83 @@ CLAIM_PATTERNS: tuple[ClaimPattern, ...] = (
        LITIGATION_SUM, NEGATION, negation=True, qualifier="appeal", required=False),
 )
 
+DOCUMENT_KINDS: tuple[tuple[str, str], ...] = (("normative", "{DOC}"), ("regulation", "{REG}"))
+_DOCUMENT_FIELDS = {"normative": "normative_documents", "regulation": "regulations"}
+
+
+def _document_patterns(kind: str, noun: str) -> tuple[ClaimPattern, ...]:
+    """表二 rows (一): 本年制发 / 本年废止 / 现行有效 of 规章 or 规范性文件, in the ways prose puts them."""
+    field = f"proactive.{_DOCUMENT_FIELDS[kind]}"
+    doc = {"qualifier": "self", "exclude": DOCUMENT_EXCLUSIONS}
+    return (
+        _p(f"t2.{kind}.issued", rf"{{ISSUE}}{{DGAP}}{noun}{{PRE}}{{NUM}}{{UD}}", f"{field}.issued", DOCUMENTS, **doc),
+        # “印发的16个规范性文件”.
+        _p(f"t2.{kind}.issued_number_first", rf"{{ISSUE}}{{PRE}}{{NUM}}{{UD}}{{DGAP}}{noun}", f"{field}.issued",
+           DOCUMENTS, **doc),
+        _p(f"t2.{kind}.repealed", rf"(?:宣布)?废止(?:了|的)?{{DGAP}}{noun}{{PRE}}{{NUM}}{{UD}}", f"{field}.repealed",
+           DOCUMENTS, **doc),
+        # “制发规范性文件N件、废止M件”, “保留…规范性文件N件，废止M件”: the noun said once.
+        _p(f"t2.{kind}.repealed_elided",
+           rf"{noun}{{PRE}}{{ANY_NUM}}{{UD}}[、，,](?:本年度?)?(?:宣布)?废止(?:了)?{{PRE}}{{NUM}}{{UD}}",
+           f"{field}.repealed", DOCUMENTS, **doc),
+        _p(f"t2.{kind}.in_force", rf"现行有效(?:的)?{{DGAP}}{noun}{{PRE}}{{NUM}}{{UD}}", f"{field}.in_force",
+           DOCUMENTS, **doc),
+        _p(f"t2.{kind}.in_force_after", rf"{noun}(?:中)?(?:的)?现行有效(?:的)?(?:件数|数量)?{{PRE}}{{NUM}}{{UD}}",
+           f"{field}.in_force", DOCUMENTS, **doc),
+        # “清理后保留规范性文件N件”: what stays in force after this year's clean-up.
+        _p(f"t2.{kind}.kept", rf"保留(?:了|的)?{{DGAP}}{noun}{{PRE}}{{NUM}}{{UD}}", f"{field}.in_force",
+           DOCUMENTS_LOOSE, **doc),
+        _p(f"t2.{kind}.none_issued", rf"{{NEG}}{{ISSUE}}(?:过|任何|新的)?{{NGAP}}{noun}", f"{field}.issued",
+           NEGATION, negation=True, **doc),
+    )
+
+
+CLAIM_PATTERNS += (
+    *(p for kind, noun in DOCUMENT_KINDS for p in _document_patterns(kind, noun)),
+    # “N件予以废止或宣布失效”, in a sentence about the documents' clean-up.
+    _p("t2.normative.repealed_number_first", r"{NUM}{UD}(?:文件)?(?:予以|宣布)废止",
+       "proactive.normative_documents.repealed", DOCUMENTS_LOOSE, qualifier="documents", exclude=DOCUMENT_EXCLUSIONS),
+    # “主动公开市政府规章22件、行政规范性文件34件”: 表二 (一) is what was issued and published.
+    _p("t2.regulation.published", r"(?:主动|新增)公开(?:了)?{DGAP}{REG}{PRE}{NUM}{UD}",
+       "proactive.regulations.issued", DOCUMENTS_LOOSE, qualifier="self", exclude=DOCUMENT_EXCLUSIONS),
+    _p("t2.normative.published",
+       r"(?:主动|新增)公开(?:了)?{DGAP}{REG}{PRE}{ANY_NUM}{UD}[、，,及和]{DGAP}{DOC}{PRE}{NUM}{UD}",
+       "proactive.normative_documents.issued", DOCUMENTS_LOOSE, qualifier="self", exclude=DOCUMENT_EXCLUSIONS),
+    # 表二 (五)(六): decisions. A bare “行政许可事项N项” is a catalogue; a verb of deciding makes it decisions.
+    _p("t2.licensing",
+       r"(?:作出|办理|办结|完成|受理|审批|核发|准予)(?:了)?{DGAP}行政许可(?:决定|审批事项|审批|事项|案件|申请)?{PRE}{NUM}{UX}",
+       "proactive.licensing", DECISIONS, qualifier="self", exclude=DECISION_EXCLUSIONS),
+    _p("t2.licensing_decisions", r"行政许可(?:处理)?决定(?:数量|数)?{PRE}{NUM}{UX}", "proactive.licensing", DECISIONS,
+       qualifier="self", exclude=DECISION_EXCLUSIONS),
+    _p("t2.punishment", r"行政处罚(?!事项)(?:处理)?(?:决定|案件|案)?(?:数量|数)?{PRE}{NUM}{UX}", "proactive.punishment",
+       DECISIONS, qualifier="self", exclude=DECISION_EXCLUSIONS),
+    _p("t2.coercion", r"行政强制(?!事项)(?:措施|决定|执行|案件)?(?:数量|数)?{PRE}{NUM}{UX}", "proactive.coercion",
+       DECISIONS, qualifier="self", exclude=DECISION_EXCLUSIONS),
+    _p("t2.fees", r"行政事业性收费(?!项目){GAP}{PRE}{NUM}万元", "proactive.fees_wan_yuan", FEES, qualifier="self",
+       exclude=("proposals",)),
+    _p("t2.fees_amount", r"收费(?:金额|总额|总计)?{PRE}{NUM}万元", "proactive.fees_wan_yuan", FEES, qualifier="fee",
+       exclude=("processing_fee",)),
+    _p("t2.none_fees", r"{NEG}(?:收取|产生|发生){NGAP}行政事业性收费", "proactive.fees_wan_yuan", NEGATION,
+       negation=True, qualifier="self", exclude=()),
+    # “（无行政许可、行政处罚和行政强制等行为）”: each decision kind the denial lists is 0.
+    _p("t2.none_decisions",
+       r"(?:无|没有|未(?:发生|作出|实施|办理))(?:任何)?"
+       r"(?=(?:[^\n。；;，,0-9]{0,16}?(?P<lic>行政许可))?)(?=(?:[^\n。；;，,0-9]{0,16}?(?P<pun>行政处罚))?)"
+       r"(?=(?:[^\n。；;，,0-9]{0,16}?(?P<coe>行政强制))?)"
+       r"[^\n。；;，,0-9]{0,6}?(?:行政许可|行政处罚|行政强制)[^\n。；;，,0-9]{0,12}?(?:行为|决定|事项|案件|情况|情形)",
+       (("lic", "proactive.licensing"), ("pun", "proactive.punishment"), ("coe", "proactive.coercion")),
+       NEGATION, negation=True, qualifier="self", exclude=()),
+    # “该行政复议件未被复议机关纠错”.
+    _p("appeals.review_not_corrected", r"行政复议(?:件|案件?)?{NEG}(?:被)?{NGAP}(?:纠错|纠正|撤销)",
+       "appeals.review.corrected", NEGATION, negation=True, qualifier="appeal", required=False),
+    # “未发生因依申请公开被行政复议纠错或行政诉讼败诉情形”: the corrected column, not the totals.
+    _p("appeals.none_corrected",
+       r"{NEG}{NEG_OPEN}{NGAP}(?:被)?(?P<review>(?:行政)?复议(?:被)?纠错|复议(?:被)?纠正)"
+       r"(?:{AND}(?:被)?(?P<lit>(?:行政)?诉讼(?:被)?败诉))?",
+       (("review", "appeals.review.corrected"), ("lit", "appeals.litigation.corrected")), NEGATION, negation=True,
+       qualifier="appeal", required=False),
+)
+
 PATTERNS_BY_ID: dict[str, ClaimPattern] = {p.id: p for p in CLAIM_PATTERNS}
 
 # ---------------------------------------------------------------- narrative
@@ -350,7 +534,9 @@ PATTERNS_BY_ID: dict[str, ClaimPattern] = {p.id: p for p in CLAIM_PATTERNS}
 _TABLE_LINE = r"(?:[^\n]*\|[^\n]*|[^\n。]*\t[^\n。]*)"
 _TABLE_LINES_RE = re.compile(rf"^{_TABLE_LINE}(?:\n(?:[ \t\u3000\xa0\r]*\n)*{_TABLE_LINE})*", re.MULTILINE)
 # A line inside a table region that holds these (and no tab or pipe) is prose the region swept in.
-_SENTENCE_MARK_RE = re.compile(r"[。，]")
+_SENTENCE_MARK_RE = re.compile(r"[。，；]")
+_PARAGRAPH_RE = re.compile(r"[^\n]+(?:\n[ \t\u3000\xa0\r]*[^\s][^\n]*)*")  # lines up to a blank line
+_SPACED_ROW_RE = re.compile(r"(?:^|[ \u3000\xa0])[0-9]+(?:[ \u3000\xa0]+[0-9]+){2,}(?=[ \u3000\xa0]|$)", re.MULTILINE)
 _MARKDOWN_HEADING_RE = re.compile(r"^[ \t\u3000]*#+[^\n]*", re.MULTILINE)
 _WHITESPACE_RE = re.compile(r"[ \t\n\r\f\v\u3000\xa0\u2002\u2003\u200b]+")
 # A line that opens like a numbered item starts a new statement even after a single line break.
@@ -373,9 +559,10 @@ TABLE_SEGMENT_BARE_DIGITS = 3
 _DIGITS_ONLY = {k: v for k, v in FULLWIDTH_DIGITS.items() if chr(v).isdigit()}
 _FULLWIDTH_DIGIT_RE = re.compile("[" + "".join(chr(k) for k in _DIGITS_ONLY) + "]")
 # Every pattern needs one of these words in its sentence; other sentences are never scanned.
-_TRIGGER_RE = build_regex(r"申请|复议|诉讼|结转|顺延|办结|答复|办理|维持|纠正|纠错|结果|审结|审理|起诉")
+_TRIGGER_RE = build_regex(r"申请|复议|诉讼|结转|顺延|办结|答复|办理|维持|纠正|纠错|结果|审结|审理|起诉|规范性文件|规章|"
+                          r"行政许可|行政处罚|行政强制|行政事业性收费|不予公开|无法提供|不予处理|其他处理|不掌握")
 # ... and a number or a negation: a digit (or OCR letter for one), a Chinese numeral before a unit, 零, 无/未/没.
-_CLAIMABLE_RE = re.compile(r"[0-9OolI〇零无未末没]|[一二两三四五六七八九十百千万][件起宗份个例次]")
+_CLAIMABLE_RE = re.compile(r"[0-9OolI〇零无未末没]|[一二两三四五六七八九十百千万][件起宗份个例次项部篇]")
 
 
 @dataclass(frozen=True)
@@ -394,11 +581,13 @@ class Narrative:
     def text_span(self, start: int, end: int) -> tuple[int, int]:
         return self.to_text(start), self.to_text(end - 1) + 1
 
-    def previous_segment(self, start: int) -> tuple[int, int] | None:
-        """The sentence before the one starting at ``start``, unless a paragraph break parts them."""
-        if start < 2 or self.compact[start - 1] == "\n":
-            return None
-        return self.segment(start - 2)
+    def previous_segments(self, start: int, n: int) -> list[tuple[int, int]]:
+        """Up to ``n`` sentences (or clauses between ；) before ``start`` in the same paragraph."""
+        out: list[tuple[int, int]] = []
+        while len(out) < n and start >= 2 and self.compact[start - 1] != "\n":
+            out.append(self.segment(start - 2))
+            start = out[-1][0]
+        return out
 
     def segment(self, pos: int) -> tuple[int, int]:
         """The compact range of the sentence (or clause between ；) holding ``pos``."""
@@ -422,20 +611,22 @@ def masked_ranges(text: str, sections: Sequence[Section]) -> list[tuple[int, int
 
 
 def _region_without_prose(text: str, region: tuple[int, int]) -> list[tuple[int, int]]:
-    """A table region minus the sentence lines inside it (a flattened report is one such line)."""
+    """A table region minus the prose paragraphs inside it (a flattened report is one such paragraph).
+
+    A paragraph (lines between blank lines) is prose when it holds a sentence mark, no tab or
+    pipe and no line of three spaced numbers: a region found too early or ending too late
+    must not swallow the sentences around the table, wrapped over several lines or not.
+    """
     start, end = region
     out: list[tuple[int, int]] = []
     cursor = start
-    m = _SENTENCE_MARK_RE.search(text, start, end)
-    while m is not None:
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
-        line_end = len(text) if line_end < 0 else line_end
-        if "\t" not in text[line_start:line_end] and "|" not in text[line_start:line_end]:
-            if line_start > cursor:
-                out.append((cursor, line_start))
-            cursor = max(cursor, line_end)
-        m = _SENTENCE_MARK_RE.search(text, line_end, end)
+    for m in _PARAGRAPH_RE.finditer(text, start, end):
+        block = m.group()
+        if (_SENTENCE_MARK_RE.search(block) and "\t" not in block and "|" not in block
+                and not _SPACED_ROW_RE.search(block)):
+            if m.start() > cursor:
+                out.append((cursor, m.start()))
+            cursor = m.end()
     if cursor < end:
         out.append((cursor, end))
     return out
@@ -584,10 +775,15 @@ class _Found:
     segment: int
     qualified_in_sentence: bool
     negation: bool
+    next_segment: int = -1  # start of the sentence after this one in its paragraph (-1: none)
 
 
-def find_claims(text: str, sections: Sequence[Section] = ()) -> list[Claim]:
-    """Every claim in the narrative of ``text``, in text order; table cells and headings are skipped."""
+def find_claims(text: str, sections: Sequence[Section] = (), year: int | None = None) -> list[Claim]:
+    """Every claim in the narrative of ``text``, in text order; table cells and headings are skipped.
+
+    With the reporting ``year``, a figure whose clause is dated another year (“2023年…N件” in a
+    2024 report: last year's comparison) is not a claim about this report's tables.
+    """
     if not sections:
         sections = find_sections(text)
     narrative = build_narrative(text, masked_ranges(text, sections))
@@ -596,7 +792,7 @@ def find_claims(text: str, sections: Sequence[Section] = ()) -> list[Claim]:
     found: list[_Found] = []
     for pattern in CLAIM_PATTERNS:
         for m in pattern.regex.finditer(focus.text):
-            found.extend(_claims_of(pattern, m, focus, narrative, section_topics, text))
+            found.extend(_claims_of(pattern, m, focus, narrative, section_topics, text, year))
     return _resolve(found)
 
 
@@ -611,12 +807,22 @@ def _section_topics(sections: Sequence[Section]) -> list[tuple[int, int, frozens
 
 
 def _claims_of(pattern: ClaimPattern, m: re.Match[str], focus: Focus, narrative: Narrative,
-               section_topics: list[tuple[int, int, frozenset[str]]], text: str) -> list[_Found]:
+               section_topics: list[tuple[int, int, frozenset[str]]], text: str, year: int | None) -> list[_Found]:
     start, end = focus.to_compact(m.start()), focus.to_compact(m.end() - 1) + 1
     seg_start, seg_end = narrative.segment(start)
-    if _is_table_segment(narrative.compact[seg_start:seg_end]):
+    sentence = seg_start
+    following = seg_end + 1 if seg_end < len(narrative.compact) and narrative.compact[seg_end] != "\n" else -1
+    segment = narrative.compact[seg_start:seg_end]
+    if _is_table_segment(segment):
+        # A sentence glued to the end of a flattened table (“…总计11四、…未发生…行政复议”) keeps
+        # what follows the table's last label or number.
+        if start - seg_start < _table_tail(segment):
+            return []
+        seg_start += _table_tail(segment)
+    if year is not None and _dated_year(narrative.compact, seg_start, start) not in (None, year):
         return []
-    if any(EXCLUSIONS[e].regex.search(m.group()) for e in pattern.exclude):
+    if any(EXCLUSIONS[e].regex.search(narrative.compact, max(seg_start, start - EXCLUSIONS[e].before), end)
+           for e in pattern.exclude):
         return []
     quantity: int | float | None = 0
     if not pattern.negation:
@@ -628,8 +834,8 @@ def _claims_of(pattern: ClaimPattern, m: re.Match[str], focus: Focus, narrative:
     in_sentence = qualifier.search(narrative.compact, seg_start, end) is not None
     confidence = pattern.confidence
     if not in_sentence:
-        previous = narrative.previous_segment(seg_start)
-        if previous is not None and qualifier.search(narrative.compact, *previous):
+        if any(qualifier.search(narrative.compact, *previous)
+               for previous in narrative.previous_segments(seg_start, CONTEXT_SEGMENTS)):
             confidence -= CONTEXT_PENALTY
         elif any(a <= span[0] < b and pattern.qualifier in topics for a, b, topics in section_topics):
             confidence -= CONTEXT_PENALTY
@@ -648,7 +854,7 @@ def _claims_of(pattern: ClaimPattern, m: re.Match[str], focus: Focus, narrative:
             target = target.replace("{group}", named)
         claim = Claim(text[span[0]:span[1]], span, quantity, target, round(confidence, 4), pattern.alternatives,
                       pattern.id)
-        out.append(_Found(claim, seg_start, in_sentence, pattern.negation))
+        out.append(_Found(claim, sentence, in_sentence, pattern.negation, following))
     return out
 
 
@@ -660,6 +866,23 @@ def _last_appeal_group(compact: str, start: int, end: int) -> str | None:
     return last
 
 
+_YEAR_RE = re.compile(r"(?<![0-9])(20[0-9]{2}|19[89][0-9])年")
+
+
+def _dated_year(compact: str, start: int, end: int) -> int | None:
+    """The last year named (“2023年”) in ``compact[start:end]``, the clause before a claim."""
+    last = None
+    for m in _YEAR_RE.finditer(compact, start, end):
+        last = int(m.group(1))
+    return last
+
+
+def _table_tail(segment: str) -> int:
+    """Where the last template label or unit-less number of a flattened-table segment ends."""
+    ends = [m.end() for m in _TABLE_MARKER_RE.finditer(segment)] + [m.end() for m in _BARE_NUMBER_RE.finditer(segment)]
+    return max(ends, default=0)
+
+
 def _is_table_segment(segment: str) -> bool:
     """A flattened table: several template labels and numbers without units."""
     if len({m.group() for m in _TABLE_MARKER_RE.finditer(segment)}) < TABLE_SEGMENT_MARKERS:
@@ -668,26 +891,27 @@ def _is_table_segment(segment: str) -> bool:
 
 
 def _resolve(found: list[_Found]) -> list[Claim]:
-    """One claim per sentence, target and quantity; a denial overrules unqualified appeal counts.
+    """One claim per stretch of wording and target; a denial overrules unqualified appeal counts.
 
-    “全局办理行政复议N起、行政诉讼M起，没有因信息公开被申请复议或起诉的”: the counts are
-    the agency's whole caseload, the denial is what the disclosure tables hold.
+    Patterns overlap (“共受理…申请N件” is also “受理…申请N件”): of claims on overlapping spans
+    with the same target and quantity, the surest is kept; the same figure stated twice in
+    one sentence, in two places, is two claims. “全局办理行政复议N起、行政诉讼M起，没有因信息
+    公开被申请复议或起诉的”: the counts are the agency's whole caseload, the denial (in the same
+    sentence or the next) is what the disclosure tables hold.
     """
     denied = {f.segment for f in found if f.negation and f.claim.target.startswith("appeals.")}
-    best: dict[tuple[int, str, float], _Found] = {}
-    for f in found:
+    kept: list[_Found] = []
+    for f in sorted(found, key=lambda f: (-f.claim.confidence, f.claim.span[0], f.claim.pattern)):
         c = f.claim
-        if c.target.startswith("appeals.") and not f.negation and not f.qualified_in_sentence and f.segment in denied:
+        if (c.target.startswith("appeals.") and not f.negation and not f.qualified_in_sentence
+                and (f.segment in denied or f.next_segment in denied)):
             continue
-        key = (f.segment, c.target, float(c.quantity))
-        kept = best.get(key)
-        if kept is None or (c.confidence, -c.span[0]) > (kept.claim.confidence, -kept.claim.span[0]):
-            best[key] = f
-    seen: set[tuple[tuple[int, int], str]] = set()
-    out = []
-    for f in sorted(best.values(), key=lambda f: (f.claim.span, f.claim.target, f.claim.pattern)):
-        key2 = (f.claim.span, f.claim.target)
-        if key2 not in seen:
-            seen.add(key2)
-            out.append(f.claim)
-    return out
+        if any(k.claim.target == c.target and (k.claim.span == c.span or (
+                k.claim.quantity == c.quantity and _overlap(k.claim.span, c.span))) for k in kept):
+            continue
+        kept.append(f)
+    return [f.claim for f in sorted(kept, key=lambda f: (f.claim.span, f.claim.target, f.claim.pattern))]
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]

@@ -20,8 +20,9 @@ from gongkai.report import Cell, Report
 Finding = dict[str, Any]
 
 SEVERITIES = ("error", "warning", "info")
-# Claims at least this sure, with one possible reading, raise an error when they disagree.
-CLAIM_ERROR_CONFIDENCE = 0.9
+# Claims at least this sure to be statements about the table raise an error when no reading of
+# their wording agrees with it (below: the claim reader doubts the sentence states a table figure).
+CLAIM_ERROR_CONFIDENCE = 0.75
 # Below this confidence a null cell was not found at all (rather than printed blank).
 FOUND_CONFIDENCE = 1e-6
 # A broken identity or a prose mismatch whose (suspect) cell was read with less confidence than
@@ -305,32 +306,59 @@ def missing_findings(report: Report) -> list[Finding]:
 
 
 # ---------------------------------------------------------------- prose claims
-CLAIM_SUMS: dict[str, tuple[str, ...]] = {
-    "requests.received.total": ("requests.new_received.total", "requests.carried_over.total"),
-    "appeals.litigation.total": ("appeals.litigation_direct.total", "appeals.litigation_after_review.total"),
+# Sums that prose states as one number. A row group sums the template's rows of that version
+# (三（六）其他处理 is three rows in 2021, one in 2019); a column group sums columns.
+REQUEST_ROW_GROUPS: dict[str, tuple[str, ...]] = {
+    "received": ("new_received", "carried_over"),
+    "denied": tuple(r.key for r in T.REQUEST_ROWS if r.group == "不予公开"),
+    "unable": tuple(r.key for r in T.REQUEST_ROWS if r.group == "无法提供"),
+    "not_processed": tuple(r.key for r in T.REQUEST_ROWS if r.group == "不予处理"),
+    "other_handling": (*(r.key for r in T.REQUEST_ROWS if r.group == "其他处理"), "other_processing"),
 }
+REQUEST_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
+    "legal_person": tuple(c for c in APPLICANT_COLUMNS if c != "natural_person"),  # 法人或其他组织
+}
+APPEAL_GROUP_SUMS: dict[str, tuple[str, ...]] = {"litigation": ("litigation_direct", "litigation_after_review")}
+_ROW_VERSIONS: dict[str, tuple[str, ...]] = {r.key: r.versions for r in T.REQUEST_ROWS}
 
 
-def claim_cells(target: str) -> tuple[str, ...]:
-    """The table cells a claim target stands for (a sum target stands for two)."""
-    if target.startswith("appeals.litigation.") and target != "appeals.litigation.total":
-        column = target.rsplit(".", 1)[1]
-        return (f"appeals.litigation_direct.{column}", f"appeals.litigation_after_review.{column}")
-    return CLAIM_SUMS.get(target, (target,))
+def claim_cells(target: str, version: str = "2021") -> tuple[str, ...]:
+    """The table cells a claim target stands for (a group target stands for several)."""
+    table, *rest = target.split(".")
+    if table == "proactive" and version == "2019":
+        return ()  # the 2019 表二 has other rows (``proactive_2019``): nothing to compare with
+    if table == "requests" and len(rest) == 2:
+        row, column = rest
+        rows = tuple(r for r in REQUEST_ROW_GROUPS.get(row, (row,)) if version in _ROW_VERSIONS.get(r, (version,)))
+        columns = REQUEST_COLUMN_GROUPS.get(column, (column,))
+        return tuple(f"requests.{r}.{c}" for r in rows for c in columns)
+    if table == "appeals" and len(rest) == 2:
+        group, column = rest
+        return tuple(f"appeals.{g}.{column}" for g in APPEAL_GROUP_SUMS.get(group, (group,)))
+    return (target,)
 
 
 def claim_value(report: Report, target: str) -> float | None:
-    """The table's number for a claim target, including the two sums prose often states."""
+    """The table's number for a claim target (a printed blank counts 0, an unread cell: unknown)."""
     values = []
-    for p in claim_cells(target):
+    for p in claim_cells(target, report.format_version):
         try:
             values.append(_number(report.cell(p)))
         except KeyError:
             return None
-    return None if any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+    if not values or any(v is None for v in values):
+        return None
+    return sum(values)  # type: ignore[arg-type]
 
 
 def claim_findings(report: Report) -> list[Finding]:
+    """``claim.mismatch``: an error when no reading the wording admits agrees with the table.
+
+    A claim whose wording admits several cells agrees when any of them does. It is an error
+    only when every admissible reading is known and disagrees, the claim is surely a
+    statement about the table (``CLAIM_ERROR_CONFIDENCE``) and the cells compared were read
+    surely (else a warning that says which read is doubtful).
+    """
     findings: list[Finding] = []
     for claim in report.claims:
         targets = [claim["target"], *claim.get("alternatives", [])]
@@ -338,18 +366,24 @@ def claim_findings(report: Report) -> list[Finding]:
         known = {t: v for t, v in values.items() if v is not None}
         if not known or any(abs(v - claim["quantity"]) < 1e-6 for v in known.values()):
             continue
-        sure = claim.get("confidence", 0.0) >= CLAIM_ERROR_CONFIDENCE and len(targets) == 1
-        main_value = known.get(claim["target"], next(iter(known.values())))
-        cells = [claim["target"]] if claim["target"] in values and "." in claim["target"] else []
+        every_reading = len(known) == len(targets)
+        sure = claim.get("confidence", 0.0) >= CLAIM_ERROR_CONFIDENCE and every_reading
+        compared = claim["target"] if claim["target"] in known else next(iter(known))
+        main_value = known[compared]
+        others = "、".join(_fmt(v) for t, v in known.items() if t != compared)
+        message = f"正文称“{claim['text']}”（{_fmt(claim['quantity'])}），但表格中对应数字为{_fmt(main_value)}"
+        if others:
+            message += f"（按其他理解为{others}，均不一致）"
+        if not every_reading:
+            message += "（另一种理解对应的单元格未能读取，无法确认）"
+        cells = list(claim_cells(compared, report.format_version))
         finding: Finding = {
-            "rule": "claim.mismatch", "severity": "error" if sure else "warning",
-            "message": (f"正文称“{claim['text']}”（{_fmt(claim['quantity'])}），"
-                        f"但表格中对应数字为{_fmt(main_value)}。"),
-            "cells": cells, "expected": claim["quantity"], "observed": main_value,
+            "rule": "claim.mismatch", "severity": "error" if sure else "warning", "message": message + "。",
+            "cells": cells,
+            "expected": claim["quantity"], "observed": main_value,
             "spans": [list(claim["span"]), *_spans(report, [c for c in cells if _is_cell(report, c)])],
         }
-        compared = claim["target"] if claim["target"] in known else next(iter(known))
-        _doubt_the_read(report, finding, claim_cells(compared))
+        _doubt_the_read(report, finding, [c for t in known for c in claim_cells(t, report.format_version)])
         findings.append(finding)
     return findings
 

@@ -33,6 +33,9 @@ CARRIED_FORWARD = "requests.carried_forward.total"
 TOTAL = "requests.total.total"
 REVIEW = "appeals.review.total"
 LITIGATION = "appeals.litigation.total"
+NORM_ISSUED = "proactive.normative_documents.issued"
+NORM_REPEALED = "proactive.normative_documents.repealed"
+NORM_IN_FORCE = "proactive.normative_documents.in_force"
 
 
 def pairs(text: str) -> set[tuple[str, int | float]]:
@@ -45,7 +48,7 @@ def by_target(text: str) -> dict[str, Claim]:
 
 # ---------------------------------------------------------------- each pattern on its own
 # (pattern id, invented sentence, target, quantity). Every pattern has at least one row.
-PATTERN_EXAMPLES: list[tuple[str, str, str, int]] = [
+PATTERN_EXAMPLES: list[tuple[str, str, str, int | float]] = [
     ("requests.new", "本年度新收政府信息公开申请12件，上年结转3件。", NEW, 12),
     ("requests.new", "其中本年新收政府信息公开申请7件。", NEW, 7),
     ("requests.received", "本年度共收到政府信息公开申请12件。", NEW, 12),
@@ -98,11 +101,65 @@ PATTERN_EXAMPLES: list[tuple[str, str, str, int]] = [
     ("appeals.none", "本局全年未因信息公开工作被申请行政复议或被提起行政诉讼。", LITIGATION, 0),
     ("appeals.none", "依申请公开工作未涉及行政复议、诉讼。", LITIGATION, 0),
     ("appeals.none_litigation", "本年度未被提起政府信息公开行政诉讼。", LITIGATION, 0),
+    ("appeals.review_not_corrected", "本年度有1件涉及信息公开的行政复议，该行政复议案件未被复议机关纠错。",
+     "appeals.review.corrected", 0),
+    ("appeals.none_corrected", "全年未发生因依申请公开被行政复议纠错或行政诉讼败诉的情形。",
+     "appeals.litigation.corrected", 0),
+    # 表三 outcomes and applicants
+    ("requests.denied", "收到政府信息公开申请40件，其中予以公开30件，不予公开3件。", "requests.denied.total", 3),
+    ("requests.denied", "办理的申请中不予公开答复 2 件。", "requests.denied.total", 2),
+    ("requests.not_held", "收到申请15件，其中本机关不掌握相关政府信息4件。", "requests.unable_not_held.total", 4),
+    ("requests.unable", "收到申请15件；予以公开10件；因本机关不掌握等原因无法提供5件。", "requests.unable.total", 5),
+    ("requests.not_processed", "收到申请15件；属信访、重复申请等不予处理2件。", "requests.not_processed.total", 2),
+    ("requests.other_handling", "收到申请15件，予以公开13件，其他处理两件。", "requests.other_handling.total", 2),
+    ("requests.applicant.natural_person", "共受理政府信息公开申请9件，其中自然人申请8件。",
+     "requests.new_received.natural_person", 8),
+    ("requests.applicant.legal_person", "共受理政府信息公开申请9件，其中法人或其他组织申请一件。",
+     "requests.new_received.legal_person", 1),
+    ("requests.applicant.commercial", "共收到政府信息公开申请9件，涉及自然人7件、商业企业2件。",
+     "requests.new_received.commercial", 2),
+    ("requests.applicant.research", "共收到政府信息公开申请9件，其中科研机构1件。",
+     "requests.new_received.research", 1),
+    ("requests.applicant.social_welfare", "共收到政府信息公开申请9件，其中社会公益组织1件。",
+     "requests.new_received.social_welfare", 1),
+    ("requests.applicant.legal_service", "共收到政府信息公开申请9件，其中法律服务机构3件。",
+     "requests.new_received.legal_service", 3),
+    # 表二
+    ("t2.normative.issued", "本年度制发行政规范性文件6件。", NORM_ISSUED, 6),
+    ("t2.normative.issued", "动态更新本年度制发的规范性文件十二件。", NORM_ISSUED, 12),
+    ("t2.normative.issued_number_first", "全年印发的3个规范性文件均已公开。", NORM_ISSUED, 3),
+    ("t2.normative.repealed", "经清理，宣布废止规范性文件4件。", NORM_REPEALED, 4),
+    ("t2.normative.repealed_elided", "全年制发规范性文件5件、废止2件。", NORM_REPEALED, 2),
+    ("t2.normative.in_force", "集中公开现行有效行政规范性文件88件。", NORM_IN_FORCE, 88),
+    ("t2.normative.in_force_after", "本机关规范性文件现行有效件数为31件。", NORM_IN_FORCE, 31),
+    ("t2.normative.kept", "完成规范性文件清理，保留部门规范性文件40件。", NORM_IN_FORCE, 40),
+    ("t2.normative.none_issued", "本年度未制发行政规范性文件。", NORM_ISSUED, 0),
+    ("t2.normative.repealed_number_first", "对规范性文件开展清理，其中3件予以废止。",
+     NORM_REPEALED, 3),
+    ("t2.normative.published", "全年主动公开区政府规章2件、行政规范性文件9件。", NORM_ISSUED, 9),
+    ("t2.regulation.issued", "本年度出台政府规章1件。", "proactive.regulations.issued", 1),
+    ("t2.regulation.issued_number_first", "年内制定了2部政府规章。", "proactive.regulations.issued", 2),
+    ("t2.regulation.repealed", "本年度废止政府规章两件。", "proactive.regulations.repealed", 2),
+    ("t2.regulation.repealed_elided", "全年出台规章3件，废止1件。", "proactive.regulations.repealed", 1),
+    ("t2.regulation.in_force", "现行有效的政府规章共计45件。", "proactive.regulations.in_force", 45),
+    ("t2.regulation.in_force_after", "市政府规章现行有效45件。", "proactive.regulations.in_force", 45),
+    ("t2.regulation.kept", "清理后保留政府规章30件。", "proactive.regulations.in_force", 30),
+    ("t2.regulation.none_issued", "本年度没有制定政府规章。", "proactive.regulations.issued", 0),
+    ("t2.regulation.published", "全年新增公开市政府规章3件。", "proactive.regulations.issued", 3),
+    ("t2.licensing", "全年办理行政许可事项1200件。", "proactive.licensing", 1200),
+    ("t2.licensing_decisions", "本年度行政许可决定数量为56件。", "proactive.licensing", 56),
+    ("t2.punishment", "全年作出行政处罚决定17件。", "proactive.punishment", 17),
+    ("t2.coercion", "本年度实施行政强制措施3次。", "proactive.coercion", 3),
+    ("t2.fees", "本年度收取行政事业性收费共计120.5万元。", "proactive.fees_wan_yuan", 120.5),
+    ("t2.fees_amount", "本机关行政事业性收费项目2项，收费金额36万元。", "proactive.fees_wan_yuan", 36),
+    ("t2.none_fees", "本年度未收取行政事业性收费。", "proactive.fees_wan_yuan", 0),
+    ("t2.none_decisions", "本机关无行政许可、行政处罚和行政强制等行为。", "proactive.punishment", 0),
+    ("t2.none_decisions", "本机关无行政许可、行政处罚和行政强制等行为。", "proactive.coercion", 0),
 ]
 
 
 @pytest.mark.parametrize(("pattern_id", "sentence", "target", "quantity"), PATTERN_EXAMPLES)
-def test_pattern_reads_its_sentence(pattern_id: str, sentence: str, target: str, quantity: int) -> None:
+def test_pattern_reads_its_sentence(pattern_id: str, sentence: str, target: str, quantity: float) -> None:
     claims = [c for c in find_claims(sentence) if c.target == target]
     assert [c.quantity for c in claims] == [quantity], find_claims(sentence)
     # The pattern alone matches the sentence (patterns are data, testable one by one).
@@ -221,7 +278,6 @@ def test_negations_give_zero(sentence: str, expected: set[tuple[str, int]]) -> N
 @pytest.mark.parametrize(
     "sentence",
     [
-        "本年度没有出现信息公开行政复议被纠错的情形。",  # the denial is about outcomes
         "本年度未收取政府信息公开信息处理费。",
         "申请人逾期未按收费通知要求缴纳费用的，不再处理其政府信息公开申请。",
         "无论是否涉及政府信息公开，行政复议均依法办理。",
@@ -231,6 +287,16 @@ def test_negations_give_zero(sentence: str, expected: set[tuple[str, int]]) -> N
 )
 def test_denials_of_something_else_are_not_claims(sentence: str) -> None:
     assert find_claims(sentence) == []
+
+
+def test_a_denial_of_corrections_denies_the_corrected_column_not_the_total() -> None:
+    assert pairs("本年度没有出现信息公开行政复议被纠错的情形。") == {("appeals.review.corrected", 0)}
+
+
+def test_a_denial_in_the_next_sentence_overrules_caseload_counts() -> None:
+    text = ("五、政府信息公开行政复议、行政诉讼情况\n"
+            "本年度全局共受理行政复议3起，行政诉讼5起，举报投诉15起。没有因政府信息公开被申请行政复议或提起行政诉讼的情况。\n")
+    assert pairs(text) == {(REVIEW, 0), (LITIGATION, 0)}
 
 
 def test_a_denial_overrules_unqualified_caseload_counts_in_its_sentence() -> None:
@@ -397,7 +463,10 @@ def test_seed_002_one_request_and_no_review() -> None:
     claims = seed_claims("002")
     assert [c.quantity for c in claims[NEW]] == [1]
     assert [(c.quantity, c.pattern) for c in claims[REVIEW]] == [(0, "appeals.none")]
-    assert set(claims) == {NEW, REVIEW}
+    # “（无…行政许可、行政处罚和行政强制等行为…）”: three 表二 cells denied at once.
+    decisions = {"proactive.licensing", "proactive.punishment", "proactive.coercion"}
+    assert all([c.quantity for c in claims[t]] == [0] for t in decisions)
+    assert set(claims) == {NEW, REVIEW} | decisions
 
 
 def test_seed_003_letters_count_as_requests_and_both_appeals_denied() -> None:
@@ -465,7 +534,9 @@ def test_r006_merged_outcomes_are_not_one_row() -> None:
     found = pairs(corpus_text("r006.md"))
     assert {(NEW, 1295), (TOTAL, 1191), (CARRIED_OVER, 189)} <= found
     assert not any(target == "requests.granted.total" for target, _ in found)
-    assert not any(target.startswith("appeals.") for target, _ in found)  # a denial of corrections only
+    # A denial of corrections denies the corrected columns, not the totals.
+    corrected = {"appeals.review.corrected", "appeals.litigation.corrected"}
+    assert {t for t, _ in found if t.startswith("appeals.")} == corrected
 
 
 # ---------------------------------------------------------------- generated reports

@@ -186,7 +186,7 @@ def test_ambiguous_total_is_accepted_under_either_reading() -> None:
         assert not [f for f in report.findings if f["rule"] == "claim.mismatch"], number
 
 
-def test_unambiguous_disagreement_is_an_error_and_ambiguous_one_a_warning() -> None:
+def test_a_disagreement_under_every_reading_is_an_error() -> None:
     values = consistent(4)
     values["appeals.review.total"] = 2
     values["appeals.review.upheld"] = 2
@@ -198,8 +198,21 @@ def test_unambiguous_disagreement_is_an_error_and_ambiguous_one_a_warning() -> N
     assert mismatch[0]["cells"] == ["appeals.review.total"]
     new = values["requests.new_received.total"] or 0
     both = new + (values["requests.carried_over.total"] or 0)
+    # “共受理…N件” admits 新收 or 新收 + 上年结转: when neither agrees, the prose contradicts the table.
     report = with_prose(values, f"本年度共受理政府信息公开申请{both + new + 7}件。")
-    assert [f["severity"] for f in report.findings if f["rule"] == "claim.mismatch"] == ["warning"]
+    mismatch = [f for f in report.findings if f["rule"] == "claim.mismatch"]
+    assert [f["severity"] for f in mismatch] == ["error"]
+    assert "均不一致" in mismatch[0]["message"]
+
+
+def test_a_claim_whose_other_reading_is_unread_stays_a_warning() -> None:
+    report = with_prose(consistent(4), "本年度共受理政府信息公开申请999件。")
+    assert [f["severity"] for f in report.findings if f["rule"] == "claim.mismatch"] == ["error"]
+    cell = report.requests.carried_over.total
+    cell.value, cell.confidence = None, 0.0  # never found: the reading 新收 + 上年结转 cannot be checked
+    report.findings = reconcile(report)
+    mismatch = [f for f in report.findings if f["rule"] == "claim.mismatch"]
+    assert [f["severity"] for f in mismatch] == ["warning"] and "无法确认" in mismatch[0]["message"]
 
 
 @pytest.mark.parametrize("layout", ["tsv", "markdown", "html", "blank_lines"])
