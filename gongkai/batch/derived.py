@@ -1,8 +1,9 @@
 """Tidy tables derived from ``reports.jsonl``: cells, sentences and findings as parquet.
 
 Streamed: reports are read one line at a time and written in row groups, so a batch of any
-size derives its tables in bounded memory. Cross-year ``year.carry_over`` findings need every
-report's two carry rows at once; those (a few numbers per report) are all that is kept.
+size derives its tables in bounded memory. Cross-year findings (``year.carry_over``,
+``year.in_force_change``, ``year.requests_jump``) need every report's year ends at once; those
+(a few cells and one boolean per report, ``YearEnds``) are all that is kept.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from gongkai.batch.store import REPORTS, iter_jsonl
-from gongkai.inference.checks.reconcile import YearEnds, carry_over_findings_of
+from gongkai.inference.checks.reconcile import (
+    STOCK_CELLS,
+    STOCK_KINDS,
+    YearEnds,
+    carry_over_findings_of,
+    explains_change,
+)
 from gongkai.inference.narrative.classify import LABELS
 from gongkai.inference.tables.template import REQUEST_COLUMNS
 from gongkai.report import Cell
@@ -72,18 +79,29 @@ def finding_rows(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
                "observed": _number(f.get("observed"))}
 
 
+def _cell(cell: Any) -> Cell:
+    """A schema cell dict back as a ``Cell`` (value, confidence, span: what the cross-year rules read)."""
+    cell = cell if isinstance(cell, dict) else {}
+    span = tuple(cell["span"]) if cell.get("span") else None
+    return Cell(cell.get("value"), float(cell.get("confidence", 0.0)), span)
+
+
 def year_ends(report: dict[str, Any]) -> YearEnds | None:
+    """``YearEnds.of`` for a report's schema dict; without ``text`` (the batch default) the prose is its sentences."""
     agency, year = report["agency"]["value"], report["year"]["value"]
     if not agency or not isinstance(year, int) or report["format_version"] == "unknown":
         return None
+    requests, proactive = report.get("requests") or {}, report.get("proactive") or {}
 
     def row(name: str) -> dict[str, Cell]:
-        cells = report["requests"].get(name) or {}
-        return {c: Cell(cells.get(c, {}).get("value"), float(cells.get(c, {}).get("confidence", 0.0)),
-                        tuple(cells[c]["span"]) if cells.get(c, {}).get("span") else None)
-                for c in REQUEST_COLUMNS}
+        cells = requests.get(name) or {}
+        return {c: _cell(cells.get(c)) for c in REQUEST_COLUMNS}
 
-    return YearEnds(str(agency), year, report["source"]["path"], row("carried_over"), row("carried_forward"))
+    stock = {f"{k}.{c}": _cell((proactive.get(k) or {}).get(c)) for k in STOCK_KINDS for c in STOCK_CELLS}
+    prose = report.get("text") or " ".join(str(s.get("text", "")) for s in report.get("sentences") or [])
+    return YearEnds(str(agency), year, report["source"]["path"], row("carried_over"), row("carried_forward"),
+                    report["format_version"], stock, _cell((requests.get("new_received") or {}).get("total")),
+                    explains_change(prose) if prose else None)
 
 
 class _ParquetOut:

@@ -39,9 +39,11 @@ BOTH_STATED = 0.9  # “行政复议和行政诉讼各N起 / 均为N”: one num
 INCLUDES_CARRIED = 0.9  # “共受理…N件（含上年结转M件）”: the sum 新收 + 上年结转
 AMBIGUOUS_SCOPE = 0.8  # “共受理/收到…申请N件”: 新收 only, or 新收 + 上年结转
 LITIGATION = 0.85  # “行政诉讼N起”: both 行政诉讼 groups, or only 直接起诉
-HANDLED = 0.7  # “办理…申请N件”: received, new or handled — the wording does not say
-OUTCOME = 0.7  # “予以公开N件”: one outcome row, but prose often merges rows
-COMPLETED = 0.6  # “办结N件”: 三（七）总计 when the rest was carried forward, else loosely the received total
+# Below CLAIM_ERROR_CONFIDENCE (0.75) a disagreement stays a warning: the sentence may not be a
+# statement about the table at all. Ambiguity of target is not doubt: it is carried by alternatives.
+HANDLED = 0.8  # “办理…申请N件”: received, new or handled — the wording does not say (alternatives)
+OUTCOME = 0.8  # “予以公开N件”: one outcome row (merged rows, “予以公开和部分公开N件”, are no claim)
+COMPLETED = 0.8  # “办结N件”: 三（七）总计, or loosely the received total (alternatives)
 APPEAL_OUTCOME = 0.85  # “行政复议N件，其中结果维持M件”: one outcome column of the group named before it
 APPLICANT = 0.85  # “其中自然人N件、法人或其他组织M件”: a column of the requests counted just before
 DOCUMENTS = 0.9  # “制发/废止/现行有效规范性文件N件”: one 表二 cell named by its own words
@@ -359,7 +361,7 @@ CLAIM_PATTERNS: tuple[ClaimPattern, ...] = (
     # “办结N件”: 三（七）总计 (办结率 is a rate, not a count; “予以公开答复N件” an outcome).
     _p("requests.completed",
        r"(?:办结|(?<![度年])办理答复|答复(?<![开理处予供]答复)|办理完成|办理完毕)(?:了)?(?:{REQ}|申请)?{PRE}{NUM}{UR}",
-       HANDLED_TOTAL, COMPLETED),
+       HANDLED_TOTAL, COMPLETED, alternatives=(RECEIVED, NEW)),
     _p("requests.carried_over",
        r"上一?年度?(?:结转|转入|遗留)(?:的)?(?:{REQ}|申请)?(?:数量|数)?{PRE}{NUM}{UR}",
        CARRIED_OVER, EXPLICIT),
@@ -467,7 +469,7 @@ def _document_patterns(kind: str, noun: str) -> tuple[ClaimPattern, ...]:
            DOCUMENTS, **doc),
         # “制发规范性文件N件、废止M件”, “保留…规范性文件N件，废止M件”: the noun said once.
         _p(f"t2.{kind}.repealed_elided",
-           rf"{noun}{{PRE}}{{ANY_NUM}}{{UD}}[、，,](?:本年度?)?(?:宣布)?废止(?:了)?{{PRE}}{{NUM}}{{UD}}",
+           rf"{noun}{{PRE}}{{ANY_NUM}}{{UD}}(?:[、，,]|[；;]\n?)(?:本年度?)?(?:宣布)?废止(?:了)?{{PRE}}{{NUM}}{{UD}}",
            f"{field}.repealed", DOCUMENTS, **doc),
         _p(f"t2.{kind}.in_force", rf"现行有效(?:的)?{{DGAP}}{noun}{{PRE}}{{NUM}}{{UD}}", f"{field}.in_force",
            DOCUMENTS, **doc),
@@ -560,7 +562,8 @@ _DIGITS_ONLY = {k: v for k, v in FULLWIDTH_DIGITS.items() if chr(v).isdigit()}
 _FULLWIDTH_DIGIT_RE = re.compile("[" + "".join(chr(k) for k in _DIGITS_ONLY) + "]")
 # Every pattern needs one of these words in its sentence; other sentences are never scanned.
 _TRIGGER_RE = build_regex(r"申请|复议|诉讼|结转|顺延|办结|答复|办理|维持|纠正|纠错|结果|审结|审理|起诉|规范性文件|规章|"
-                          r"行政许可|行政处罚|行政强制|行政事业性收费|不予公开|无法提供|不予处理|其他处理|不掌握")
+                          r"行政许可|行政处罚|行政强制|行政事业性收费|不予公开|无法提供|不予处理|其他处理|不掌握|予以公开|同意公开|"
+                          r"部分公开|公开答复|自然人|法人|商业企业|科研机构|社会公益组织|法律服务机构|废止|现行有效")
 # ... and a number or a negation: a digit (or OCR letter for one), a Chinese numeral before a unit, 零, 无/未/没.
 _CLAIMABLE_RE = re.compile(r"[0-9OolI〇零无未末没]|[一二两三四五六七八九十百千万][件起宗份个例次项部篇]")
 
@@ -834,8 +837,12 @@ def _claims_of(pattern: ClaimPattern, m: re.Match[str], focus: Focus, narrative:
     in_sentence = qualifier.search(narrative.compact, seg_start, end) is not None
     confidence = pattern.confidence
     if not in_sentence:
-        if any(qualifier.search(narrative.compact, *previous)
-               for previous in narrative.previous_segments(seg_start, CONTEXT_SEGMENTS)):
+        previous = narrative.previous_segments(seg_start, CONTEXT_SEGMENTS)
+        # Clauses parted by ；are one sentence: a topic named there is no mere context.
+        same_sentence = _until_sentence_end(narrative.compact, previous)
+        if any(qualifier.search(narrative.compact, *p) for p in same_sentence):
+            in_sentence = True
+        elif any(qualifier.search(narrative.compact, *p) for p in previous):
             confidence -= CONTEXT_PENALTY
         elif any(a <= span[0] < b and pattern.qualifier in topics for a, b, topics in section_topics):
             confidence -= CONTEXT_PENALTY
@@ -855,6 +862,16 @@ def _claims_of(pattern: ClaimPattern, m: re.Match[str], focus: Focus, narrative:
         claim = Claim(text[span[0]:span[1]], span, quantity, target, round(confidence, 4), pattern.alternatives,
                       pattern.id)
         out.append(_Found(claim, sentence, in_sentence, pattern.negation, following))
+    return out
+
+
+def _until_sentence_end(compact: str, segments: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The leading ``segments`` (walking back) that are clauses of the same sentence (parted by ；)."""
+    out = []
+    for start, end in segments:
+        if compact[end] not in "；;":
+            break
+        out.append((start, end))
     return out
 
 

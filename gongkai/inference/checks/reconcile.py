@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from gongkai.inference.tables import template as T
@@ -351,6 +351,19 @@ def claim_value(report: Report, target: str) -> float | None:
     return sum(values)  # type: ignore[arg-type]
 
 
+# Amounts prose may round (“收费670.38万元” for 670.376375 in the table): compared at the claim's precision.
+ROUNDED_TARGETS = ("proactive.fees_wan_yuan",)
+
+
+def _agrees(target: str, quantity: float, value: float) -> bool:
+    if abs(value - quantity) < 1e-6:
+        return True
+    if target not in ROUNDED_TARGETS:
+        return False
+    decimals = len(repr(float(quantity)).split(".")[1].rstrip("0")) if quantity != int(quantity) else 0
+    return abs(value - quantity) <= 0.5 * 10 ** -decimals + 1e-9
+
+
 def claim_findings(report: Report) -> list[Finding]:
     """``claim.mismatch``: an error when no reading the wording admits agrees with the table.
 
@@ -364,7 +377,7 @@ def claim_findings(report: Report) -> list[Finding]:
         targets = [claim["target"], *claim.get("alternatives", [])]
         values = {t: claim_value(report, t) for t in targets}
         known = {t: v for t, v in values.items() if v is not None}
-        if not known or any(abs(v - claim["quantity"]) < 1e-6 for v in known.values()):
+        if not known or any(_agrees(t, claim["quantity"], v) for t, v in known.items()):
             continue
         every_reading = len(known) == len(targets)
         sure = claim.get("confidence", 0.0) >= CLAIM_ERROR_CONFIDENCE and every_reading
@@ -420,11 +433,37 @@ def normalize_agency(name: str) -> str:
     return text
 
 
+# 表二's stock identity: 现行有效 of year N = 现行有效 of year N−1 + 本年制发 − 本年废止 (2021 template only).
+STOCK_KINDS: dict[str, str] = {"regulations": "规章", "normative_documents": "行政规范性文件"}
+STOCK_CELLS: dict[str, str] = {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数"}
+# 表三 本年新收 total jumps when the larger of two consecutive years is this many times the smaller
+# (or the smaller is 0) and at least JUMP_MIN_LARGER: 0→3 or 1→12 are ordinary small-office noise.
+JUMP_RATIO = 10.0
+JUMP_MIN_LARGER = 20.0
+# Wording with which a report explains a change from the year before. Comparisons are built from a
+# "compared with" word and a direction so that 同比下降、较上年增加、有所减少 all count, while bare 下降 or
+# 合并 (投诉率下降、合并办理) do not: they say nothing about a change in the year's figures.
+CHANGE_COMPARED: tuple[str, ...] = ("同比", "同期", "较上年", "较去年", "比上年", "比去年", "大幅", "明显", "有所")
+CHANGE_DIRECTIONS: tuple[str, ...] = ("增加", "增长", "上升", "减少", "下降")
+EXPLANATION_WORDS: tuple[str, ...] = (
+    *(a + b for a in CHANGE_COMPARED for b in CHANGE_DIRECTIONS),
+    "激增", "增幅", "降幅", "机构改革", "职能调整", "职能划转", "机构合并", "合并组建", "撤并",
+)
+CANNOT_SEE_PROSE_NOTE = "（未能查看{year}年报告正文，无法确认是否已说明原因。）"
+
+
+def explains_change(text: str) -> bool:
+    """Whether a report's prose says why a figure moved from the year before (``EXPLANATION_WORDS``)."""
+    return any(word in text for word in EXPLANATION_WORDS)
+
+
 @dataclass
 class YearEnds:
-    """What the cross-year check needs of one report: who, which year, and the two carry rows.
+    """What the cross-year checks need of one report: who, which year, the two carry rows, 表二's
+    document stock, 表三's new-application total and whether the prose explains a change.
 
-    Small on purpose: a batch keeps one per report of a whole archive in memory.
+    Small on purpose: a batch keeps one per report of a whole archive in memory (hence a boolean
+    ``explains_change`` rather than the text; None when the text was not available).
     """
 
     agency: str
@@ -432,23 +471,153 @@ class YearEnds:
     path: str | None
     carried_over: dict[str, Cell]
     carried_forward: dict[str, Cell]
+    format_version: str = "unknown"
+    stock: dict[str, Cell] = field(default_factory=dict)  # "normative_documents.in_force" → 表二 cell
+    new_received: Cell = field(default_factory=Cell)  # requests.new_received.total
+    explains_change: bool | None = None
 
     @classmethod
     def of(cls, report: Report) -> YearEnds | None:
         if not (report.agency.value and isinstance(report.year.value, int) and report.format_version != "unknown"):
             return None
+        prose = report.text or " ".join(str(s.get("text", "")) for s in report.sentences)
         return cls(str(report.agency.value), report.year.value, report.source.path,
                    {c: report.requests.carried_over.get(c) for c in T.REQUEST_COLUMNS},
-                   {c: report.requests.carried_forward.get(c) for c in T.REQUEST_COLUMNS})
+                   {c: report.requests.carried_forward.get(c) for c in T.REQUEST_COLUMNS},
+                   report.format_version,
+                   {f"{k}.{c}": report.proactive.get(f"{k}.{c}") for k in STOCK_KINDS for c in STOCK_CELLS},
+                   report.requests.new_received.total,
+                   explains_change(prose) if prose else None)
 
 
-def carry_over_findings(reports: Sequence[Report]) -> list[Finding]:
+def _value(cell: Cell | None) -> float | None:
+    """A cell's printed number; None when absent or blank (the cross-year rules never guess a 0)."""
+    value = None if cell is None else cell.value
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _report_name(e: YearEnds) -> str:
+    return f"{e.year}年报告（{e.path}）" if e.path else f"{e.year}年报告"
+
+
+def _cross_spans(cells: Iterable[Cell]) -> list[list[int]]:
+    """Spans of cells from two reports (the order of ``reports``: this year's first), as carry_over gives them."""
+    return [list(c.span) for c in cells if c.span is not None]
+
+
+def _doubt_note(reads: Iterable[tuple[str, Cell]]) -> str:
+    """The least surely read cell among ``reads`` (label, cell) when below ``DOUBTFUL_READ_BELOW``, as a note."""
+    found = [(label, c.confidence) for label, c in reads if c.confidence > FOUND_CONFIDENCE]
+    if not found:
+        return ""
+    label, confidence = min(found, key=lambda lc: lc[1])
+    return DOUBTFUL_READ_NOTE.format(cell=label, confidence=confidence) if confidence < DOUBTFUL_READ_BELOW else ""
+
+
+def _carry_over(agency: str, prev: YearEnds, cur: YearEnds) -> list[Finding]:
     """``year.carry_over``: 上年结转 of year N must equal 结转下年度 of year N−1, per column."""
-    return carry_over_findings_of([e for e in (YearEnds.of(r) for r in reports) if e is not None])
+    findings: list[Finding] = []
+    year = cur.year
+    for column in T.REQUEST_COLUMNS:
+        now = _number(cur.carried_over[column])
+        before = _number(prev.carried_forward[column])
+        if now is None or before is None or abs(now - before) < 1e-6:
+            continue
+        findings.append({
+            "rule": "year.carry_over", "severity": "warning",
+            "message": (f"{agency}{year}年表三“二、上年结转”{T.REQUEST_COLUMN_LABELS[column]}为{_fmt(now)}，"
+                        f"但{year - 1}年报告“四、结转下年度继续办理”为{_fmt(before)}。"),
+            "cells": [f"requests.carried_over.{column}", f"requests.carried_forward.{column}"],
+            "expected": before, "observed": now,
+            "spans": [s for s in (cur.carried_over[column].span, prev.carried_forward[column].span) if s],
+            "reports": [cur.path, prev.path],
+        })
+    return findings
 
 
-def carry_over_findings_of(ends: Sequence[YearEnds]) -> list[Finding]:
-    """``year.carry_over`` over the year ends of many reports (see ``carry_over_findings``)."""
+def _in_force_change(agency: str, prev: YearEnds, cur: YearEnds) -> list[Finding]:
+    """``year.in_force_change``: 现行有效(N) = 现行有效(N−1) + 本年制发(N) − 本年废止(N), per document kind.
+
+    Only on two 2021-template reports whose four cells all print a number (a blank is not a 0 here:
+    a stock is rarely left blank on purpose). Any difference is flagged, as a warning: agencies do
+    clean up their stocks without saying so. A doubtful read (below ``DOUBTFUL_READ_BELOW``) does not
+    silence the finding; the message says which cell may have been misread instead.
+    """
+    if cur.format_version != "2021" or prev.format_version != "2021":
+        return []
+    findings: list[Finding] = []
+    for kind, kind_name in STOCK_KINDS.items():
+        before_cell = prev.stock.get(f"{kind}.in_force", Cell())
+        cells = {c: cur.stock.get(f"{kind}.{c}", Cell()) for c in STOCK_CELLS}
+        before, now = _value(before_cell), _value(cells["in_force"])
+        issued, repealed = _value(cells["issued"]), _value(cells["repealed"])
+        if before is None or now is None or issued is None or repealed is None:
+            continue
+        expected = before + issued - repealed
+        if abs(now - expected) < 1e-6:
+            continue
+        message = (f"{agency}表二{kind_name}：{cur.year}年“现行有效件数”为{_fmt(now)}，"
+                   f"但按{prev.year}年现行有效{_fmt(before)}件加{cur.year}年本年制发{_fmt(issued)}件、"
+                   f"减本年废止{_fmt(repealed)}件，应为{_fmt(expected)}（相差{_fmt(abs(now - expected))}）。"
+                   f"见{_report_name(cur)}与{_report_name(prev)}。")
+        reads = [(f"{cur.year}年表二{kind_name}“{STOCK_CELLS[c]}”", cell) for c, cell in cells.items()]
+        reads.append((f"{prev.year}年表二{kind_name}“现行有效件数”", before_cell))
+        message += _doubt_note(reads)
+        findings.append({
+            "rule": "year.in_force_change", "severity": "warning", "message": message,
+            "cells": [f"proactive.{kind}.{c}" for c in ("in_force", "issued", "repealed")],
+            "expected": expected, "observed": now,
+            "spans": _cross_spans([*cells.values(), before_cell]),
+            "reports": [cur.path, prev.path],
+        })
+    return findings
+
+
+def _requests_jump(agency: str, prev: YearEnds, cur: YearEnds) -> list[Finding]:
+    """``year.requests_jump``: 表三 本年新收 total moving by more than ``JUMP_RATIO`` times either way
+    (from 0: to at least ``JUMP_MIN_LARGER``) while the later report's prose gives no reason.
+
+    Such jumps are mostly a misplaced table (another year's, another agency's) or a typo; a real one
+    is usually explained in the text. When the later report's text was not available the finding
+    is still made and says so.
+    """
+    before, now = _value(prev.new_received), _value(cur.new_received)
+    if before is None or now is None or cur.explains_change:
+        return []
+    small, large = sorted((before, now))
+    if large < JUMP_MIN_LARGER or (small > 0 and large / small <= JUMP_RATIO):
+        return []
+    direction = "增至" if now > before else "降至"
+    prose = "" if cur.explains_change is None else f"{cur.year}年报告正文未说明原因。"
+    message = (f"{agency}表三“一、本年新收政府信息公开申请数量”总计由{prev.year}年的{_fmt(before)}件"
+               f"{direction}{cur.year}年的{_fmt(now)}件，变化超过{_fmt(JUMP_RATIO)}倍，{prose}"
+               f"见{_report_name(cur)}与{_report_name(prev)}。")
+    if cur.explains_change is None:
+        message += CANNOT_SEE_PROSE_NOTE.format(year=cur.year)
+    message += _doubt_note([(f"{cur.year}年本年新收总计", cur.new_received),
+                            (f"{prev.year}年本年新收总计", prev.new_received)])
+    return [{
+        "rule": "year.requests_jump", "severity": "warning", "message": message,
+        "cells": ["requests.new_received.total"], "expected": before, "observed": now,
+        "spans": _cross_spans([cur.new_received, prev.new_received]), "reports": [cur.path, prev.path],
+    }]
+
+
+# The cross-year rules, each over one agency's report of year N (cur) and of year N−1 (prev).
+YEAR_RULES: tuple[tuple[str, Callable[[str, YearEnds, YearEnds], list[Finding]]], ...] = (
+    ("year.carry_over", _carry_over),
+    ("year.in_force_change", _in_force_change),
+    ("year.requests_jump", _requests_jump),
+)
+
+
+def cross_year_findings(reports: Sequence[Report]) -> list[Finding]:
+    """Every ``YEAR_RULES`` finding across the consecutive years of each agency among ``reports``."""
+    return cross_year_findings_of([e for e in (YearEnds.of(r) for r in reports) if e is not None])
+
+
+def cross_year_findings_of(ends: Sequence[YearEnds]) -> list[Finding]:
+    """``YEAR_RULES`` over the year ends of many reports (see ``cross_year_findings``)."""
     by_agency: dict[str, dict[int, YearEnds]] = defaultdict(dict)
     for e in ends:
         by_agency[normalize_agency(e.agency)][e.year] = e
@@ -458,19 +627,11 @@ def carry_over_findings_of(ends: Sequence[YearEnds]) -> list[Finding]:
             prev = years.get(year - 1)
             if prev is None:
                 continue
-            cur = years[year]
-            for column in T.REQUEST_COLUMNS:
-                now = _number(cur.carried_over[column])
-                before = _number(prev.carried_forward[column])
-                if now is None or before is None or abs(now - before) < 1e-6:
-                    continue
-                findings.append({
-                    "rule": "year.carry_over", "severity": "warning",
-                    "message": (f"{agency}{year}年表三“二、上年结转”{T.REQUEST_COLUMN_LABELS[column]}为{_fmt(now)}，"
-                                f"但{year - 1}年报告“四、结转下年度继续办理”为{_fmt(before)}。"),
-                    "cells": [f"requests.carried_over.{column}", f"requests.carried_forward.{column}"],
-                    "expected": before, "observed": now,
-                    "spans": [s for s in (cur.carried_over[column].span, prev.carried_forward[column].span) if s],
-                    "reports": [cur.path, prev.path],
-                })
+            for _, rule in YEAR_RULES:
+                findings.extend(rule(agency, prev, years[year]))
     return findings
+
+
+# The names the CLI and batch have always called: they now return every cross-year rule's findings.
+carry_over_findings = cross_year_findings
+carry_over_findings_of = cross_year_findings_of
