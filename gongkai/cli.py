@@ -121,9 +121,17 @@ def read_reports(files: Sequence[str], failed: list[str], **options: Any) -> Ite
             failed.append(name)
 
 
+def reviewed(args: argparse.Namespace) -> Any:
+    """The ``--corrections`` file loaded once (a malformed file stops the command with its line number)."""
+    from gongkai.annotations.corrections import load_corrections
+
+    return load_corrections(args.corrections) if getattr(args, "corrections", None) else None
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     failed: list[str] = []
-    for report in read_reports(args.files, failed, classify=not args.no_classify, classifier=args.classifier):
+    for report in read_reports(args.files, failed, classify=not args.no_classify, classifier=args.classifier,
+                               corrections=reviewed(args)):
         if args.format == "json":
             sys.stdout.write(report.to_json(include_text=not args.no_text) + "\n")
         else:
@@ -200,7 +208,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Findings per report, then across years; exit 1 when any finding is an error."""
     reports: list[Report] = []
     failed: list[str] = []
-    for report in read_reports(args.files, failed, sentences=False):
+    for report in read_reports(args.files, failed, sentences=False, corrections=reviewed(args)):
         reports.append(report)
         print_findings(report, report.findings, sys.stdout)
     across = carry_over_findings(reports)
@@ -265,12 +273,16 @@ def cmd_evaluate_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    from gongkai.annotations.corrections import load_corrections
     from gongkai.batch import Options, run_batch
     from gongkai.batch.runner import BatchStopped
     from gongkai.batch.worker import FILE_TIME_LIMIT_S
 
+    corrections = Path(args.corrections or Path(args.out) / "corrections.jsonl").resolve()
+    load_corrections(corrections)  # a malformed file stops the batch before it starts, with its line number
     options = Options(classify=not args.no_classify, classifier=args.classifier, sentences=not args.no_sentences,
-                      include_text=args.with_text, time_limit=args.time_limit or FILE_TIME_LIMIT_S)
+                      include_text=args.with_text, time_limit=args.time_limit or FILE_TIME_LIMIT_S,
+                      corrections=str(corrections) if corrections.exists() else None)
     try:
         result = run_batch(args.inputs, args.out, options=options, workers=args.workers, engine=args.engine,
                            scheduler=args.scheduler, progress=not args.quiet, follow_symlinks=args.follow_symlinks)
@@ -298,10 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--classifier", help="a shipped classifier by name, `blend-bf16` (the default), `blend` "
                     "(float32: slower, scores independent of batch and CPU), `transformer` or `tfidf` (fastest), "
                     "or a classifier folder")
+    ex.add_argument("--corrections", help="reviewers' cell corrections (corrections.jsonl) to apply")
     ex.set_defaults(func=cmd_extract)
     check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
                        "are also checked against each other")
+    check.add_argument("--corrections", help="reviewers' cell corrections (corrections.jsonl) to apply first")
     check.set_defaults(func=cmd_check)
     batch = sub.add_parser("batch", help="process files, folders, zip/tar archives and WARC crawls into parquet "
                            "tables and a summary; run again to resume")
@@ -322,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default 300)")
     batch.add_argument("--follow-symlinks", action="store_true", help="follow symbolic links in input folders "
                        "that lead outside the inputs (by default they are skipped with a reason)")
+    batch.add_argument("--corrections", help="reviewers' cell corrections to apply (default: corrections.jsonl in "
+                       "the --out folder, when it exists)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=cmd_batch)
     train = sub.add_parser("train", help="fit a model")
@@ -389,6 +405,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "run", None):
             return int(args.run(args.func, args))
         return int(args.func(args))
+    except GongkaiError as exc:  # e.g. a malformed --corrections file: one line, no traceback
+        sys.stderr.write(f"gongkai: {exc}\n")
+        return 2
     except BrokenPipeError:
         # The reader went away (`gongkai extract … | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -27,6 +27,7 @@ class Cell:
     page: int | None = None
     raw: str | None = None
     bbox: tuple[float, float, float, float] | None = None
+    corrected: bool = False  # a reviewer's correction set the value (gongkai.annotations.corrections)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -38,6 +39,8 @@ class Cell:
         }
         if self.bbox is not None:
             out["bbox"] = list(self.bbox)
+        if self.corrected:
+            out["corrected"] = True
         return out
 
 

@@ -9,10 +9,12 @@ exception: a batch never stops for one file.
 from __future__ import annotations
 
 import hashlib
+import os
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongkai.annotations.corrections import Corrections, apply_corrections, load_corrections
 from gongkai.errors import GongkaiError
 from gongkai.inference.readers.timeout import FileTimeout, time_limit
 
@@ -32,6 +34,7 @@ class Options:
     sentences: bool = True
     include_text: bool = False
     time_limit: float = FILE_TIME_LIMIT_S
+    corrections: str | None = None  # a corrections.jsonl applied to every report (by its sha256)
 
 
 @dataclass
@@ -62,6 +65,21 @@ def _digest(exc: BaseException) -> str:
     return hashlib.sha256(f"{type(exc).__name__}|{where}".encode()).hexdigest()[:12]
 
 
+def _corrections(path: str) -> Corrections:
+    """The corrections file, read once per worker and again only when it changes on disk."""
+    try:
+        stat = os.stat(path)
+        key = (path, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = (path, 0, 0)
+    if _CORRECTIONS_CACHE.get("key") != key:
+        _CORRECTIONS_CACHE.update(key=key, value=load_corrections(path))
+    return _CORRECTIONS_CACHE["value"]  # type: ignore[no-any-return]
+
+
+_CORRECTIONS_CACHE: dict[str, object] = {}
+
+
 def process(name: str, data: bytes, options: Options, sha256: str | None = None) -> Record:
     """Extract one input; every failure becomes a record with a reason."""
     from gongkai.inference.pipeline import add_sentences, extract
@@ -75,6 +93,8 @@ def process(name: str, data: bytes, options: Options, sha256: str | None = None)
                               "wording (a budget, a notice, another kind of page?)", code="S001")
             if options.sentences:
                 add_sentences(report, options.classify, options.classifier)
+            if options.corrections:
+                apply_corrections(report, _corrections(options.corrections))
         # Serialised here, in the worker: the runner only appends the line (its one core is shared).
         return Record(name, digest, REPORT, report_json=report.to_json(include_text=options.include_text))
     except FileTimeout:

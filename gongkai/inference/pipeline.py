@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from gongkai.annotations.corrections import Corrections, apply_corrections, as_corrections
 from gongkai.errors import (
     GongkaiError,
     InputNotFoundError,
@@ -49,7 +50,7 @@ Source_ = str | bytes | os.PathLike[str]
 
 def extract(source: Source_, *, path: str | None = None, checks: bool = True, sentences: bool = True,
             classify: bool = True, classifier: str | None = None, time_limit: float | None = None,
-            limits: Limits | None = None) -> Report:
+            limits: Limits | None = None, corrections: Corrections | str | os.PathLike[str] | None = None) -> Report:
     """Read one report and return its tables, fields and warnings.
 
     ``source`` is a file path (``str`` or ``Path``), the file's ``bytes``, or the report's
@@ -64,15 +65,24 @@ def extract(source: Source_, *, path: str | None = None, checks: bool = True, se
     with ``TimeLimitError`` [T001] however the time is spent (reading, OCR, the classifier).
     ``limits`` overrides the resource limits (``gongkai.limits.Limits``: input and inflated
     bytes, pixels, pages, OCR pages, characters segmented, table cells) for this call.
+    ``corrections`` (a ``corrections.jsonl`` path or loaded ``Corrections``) applies reviewers'
+    decisions for this document (matched by the sha256 of its bytes): corrected cells take the
+    reviewed value at confidence 1.0 with ``corrected: true`` and the reconciler re-runs;
+    a correction matching no cell is reported in ``warnings``.
     Raises ``GongkaiError`` subclasses for input that cannot be read at all (empty, binary,
     corrupt); anything readable yields a report, with warnings where it is incomplete.
     """
+    reviewed = as_corrections(corrections)  # a malformed file fails before any work
     try:
         with limits_in_force(limits):
             if time_limit is None:
-                return _extract(source, path, checks, sentences, classify, classifier)
-            with file_time_limit(time_limit, FileTimeout):
-                return _extract(source, path, checks, sentences, classify, classifier)
+                report = _extract(source, path, checks, sentences, classify, classifier)
+            else:
+                with file_time_limit(time_limit, FileTimeout):
+                    report = _extract(source, path, checks, sentences, classify, classifier)
+        if reviewed is not None:
+            apply_corrections(report, reviewed, checks)
+        return report
     except FileTimeout as exc:
         if time_limit is None:
             raise  # a caller's own limit (the batch worker's): theirs to report
