@@ -221,7 +221,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_INPUT_ERROR if failed else 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """One report's review page: its tables beside the source, findings, claims and sentences."""
+    from gongkai.review import write_review
+
+    try:
+        out = write_review(Path(args.file), args.out, corrections=args.corrections, sentences=not args.no_sentences,
+                           classify=not args.no_classify)
+    except GongkaiError as exc:
+        sys.stderr.write(f"gongkai: {args.file}: {exc}\n")
+        return EXIT_INPUT_ERROR
+    except OSError as exc:
+        sys.stderr.write(f"gongkai: review: {exc}\n")
+        return EXIT_INPUT_ERROR
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
 def cmd_train_confidence(args: argparse.Namespace) -> int:
+    if args.reviewed:
+        from gongkai.training.calibrate_reviewed import main as reviewed_main
+        from gongkai.training.sentence_data import DEFAULT_SHARED, DOCUMENT_DIRS
+
+        shared = Path(os.environ.get("GONGKAI_SHARED") or DEFAULT_SHARED)
+        docs = [Path(d) for d in args.docs] if args.docs else [shared / d for d in DOCUMENT_DIRS]
+        try:
+            return reviewed_main(Path(args.reviewed), docs, n_reports=args.reports, seed=args.seed,
+                                 out=Path(args.out) if args.out else None, weight=args.reviewed_weight)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"gongkai train confidence: {exc}\n")
+            return EXIT_INPUT_ERROR
     from gongkai.training.calibrate import main as calibrate_main
 
     return calibrate_main(n_reports=args.reports, seed=args.seed, out=Path(args.out) if args.out else None)
@@ -282,7 +311,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     load_corrections(corrections)  # a malformed file stops the batch before it starts, with its line number
     options = Options(classify=not args.no_classify, classifier=args.classifier, sentences=not args.no_sentences,
                       include_text=args.with_text, time_limit=args.time_limit or FILE_TIME_LIMIT_S,
-                      corrections=str(corrections) if corrections.exists() else None)
+                      corrections=str(corrections) if corrections.exists() else None, review=args.review)
     try:
         result = run_batch(args.inputs, args.out, options=options, workers=args.workers, engine=args.engine,
                            scheduler=args.scheduler, progress=not args.quiet, follow_symlinks=args.follow_symlinks)
@@ -317,6 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "are also checked against each other")
     check.add_argument("--corrections", help="reviewers' cell corrections (corrections.jsonl) to apply first")
     check.set_defaults(func=cmd_check)
+    review = sub.add_parser("review", help="write one report's review page: its tables beside the source, "
+                            "findings and sentences (one HTML file, no network)")
+    review.add_argument("file", help="a report file: .txt, .md, .html, .docx, .pdf or a scanned image")
+    review.add_argument("--out", required=True, help="the HTML file to write")
+    review.add_argument("--corrections", help="reviewers' cell corrections (corrections.jsonl) to apply first")
+    review.add_argument("--no-sentences", action="store_true", help="leave the narrative sentences out (faster)")
+    review.add_argument("--no-classify", action="store_true", help="sentences without scores (no classifier)")
+    review.set_defaults(func=cmd_review)
     batch = sub.add_parser("batch", help="process files, folders, zip/tar archives and WARC crawls into parquet "
                            "tables and a summary; run again to resume")
     batch.add_argument("inputs", nargs="+", help="files, folders (recursive), .zip/.tar(.gz) archives, .warc(.gz)")
@@ -338,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "that lead outside the inputs (by default they are skipped with a reason)")
     batch.add_argument("--corrections", help="reviewers' cell corrections to apply (default: corrections.jsonl in "
                        "the --out folder, when it exists)")
+    batch.add_argument("--review", action="store_true", help="also write each report's review page to "
+                       "OUT/review/<first 16 hex digits of its sha256>.html (see `gongkai review`)")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=cmd_batch)
     train = sub.add_parser("train", help="fit a model")
@@ -345,7 +384,14 @@ def build_parser() -> argparse.ArgumentParser:
     conf = train_sub.add_parser("confidence", help="fit the cell-confidence model on generated reports")
     conf.add_argument("--reports", type=int, default=1600, help="generated reports to fit on")
     conf.add_argument("--seed", type=int, default=7)
-    conf.add_argument("--out", help="where to write the model (default: the shipped one)")
+    conf.add_argument("--out", help="where to write the model (default: the shipped one; with --reviewed: "
+                      "confidence.reviewed.json beside the corrections file, the shipped one only when named here)")
+    conf.add_argument("--reviewed", metavar="CORRECTIONS", help="also fit on reviewers' corrected cells "
+                      "(corrections.jsonl) and report ECE on them before and after")
+    conf.add_argument("--docs", action="append", help="--reviewed: folder (or file) holding the corrected reports, "
+                      "found by sha256; may be repeated (default: ../shared/seeds and ../shared/corpus/real)")
+    conf.add_argument("--reviewed-weight", type=int, default=20, help="--reviewed: each reviewed cell counts as "
+                      "this many generated cells (default 20)")
     conf.set_defaults(func=cmd_train_confidence)
     clf = train_sub.add_parser("classifier", help="train the sentence classifier (pre-train a base unless given one)")
     clf.add_argument("--base-model", help="Hugging Face model id or local path to fine-tune (default: pre-train a "

@@ -38,6 +38,8 @@ def cmd_next(args: argparse.Namespace) -> int:
     sources = [*args.batch, *args.sources]
     if not sources:
         raise ValueError("name a batch output folder (--from DIR) or report files/folders to choose from")
+    if args.cells:
+        return cmd_next_cells(args, sources)
     spec = RoundSpec(sources=sources, n=args.n, labels=Path(args.labels), shared=_shared(args),
                      model=args.classifier, seed=args.seed, per_report=args.per_report, random_share=args.random_share,
                      diversity=not args.no_diversity, ranking=args.ranking)
@@ -50,9 +52,34 @@ def cmd_next(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_next_cells(args: argparse.Namespace, sources: list[str]) -> int:
+    from gongkai.annotations.cell_queue import DEFAULT_THRESHOLD
+    from gongkai.annotations.cell_review import CellRoundSpec, is_batch, make_cell_round
+
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    batches = [Path(b) for b in args.batch if is_batch(Path(b))]
+    corrections = Path(args.corrections) if args.corrections else (
+        batches[0] / "corrections.jsonl" if batches else Path("corrections.jsonl"))
+    spec = CellRoundSpec(sources=sources, out=Path(args.out), n=args.n, threshold=threshold,
+                         corrections=corrections)
+    task_file, config, queue = make_cell_round(spec, _bar)
+    why = {w: sum(1 for c in queue.chosen if c.why.startswith(w)) for w in ("suspect", "in a broken", "low")}
+    print(f"wrote {len(queue.chosen)} cells ({why['suspect']} suspects, {why['in a broken']} in broken identities, "
+          f"{why['low']} below confidence {threshold}) of {queue.offered} offered, from {queue.cells} template "
+          f"cells of {queue.reports} reports, to {task_file} ({queue.skipped_decided} already decided in "
+          f"{corrections})\nLabel Studio: create a project with the labeling config {config}, import {task_file}, "
+          f"review, export (JSON, JSON_MIN or snapshot); then: gongkai label import EXPORT --corrections {corrections}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from gongkai.annotations.cell_review import is_cell_export
+    from gongkai.annotations.labelstudio import load_export
     from gongkai.annotations.page import serve
 
+    if is_cell_export(load_export(Path(args.round))):
+        raise ValueError(f"{args.round} is a cell review round: review it in Label Studio (a project with "
+                         f"{Path(args.round).with_suffix('.config.xml').name}); the built-in page labels sentences")
     out = serve(Path(args.round), Path(args.out) if args.out else None, host=args.host, port=args.port,
                 annotator=args.annotator, on_ready=lambda url: print(f"labeling page: {url}  (Ctrl+C to stop)",
                                                                      flush=True))
@@ -61,8 +88,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from gongkai.annotations.cell_review import import_cell_export, is_cell_export
+    from gongkai.annotations.labelstudio import load_export
     from gongkai.annotations.store import import_export
 
+    if is_cell_export(load_export(Path(args.export))):
+        out = Path(args.corrections or "corrections.jsonl")
+        cells = import_cell_export(Path(args.export), out, args.by)
+        print(cells.summary())
+        for doc, cell, answers in cells.conflicts:
+            print(f"  conflict: {cell} of {doc[:12]}: {'; '.join(answers)}")
+        for note in cells.notes:
+            print(f"  note: {note}")
+        print(f"apply them with: gongkai batch ... --corrections {out} (or extract/check --corrections {out})")
+        return 0
     result = import_export(Path(args.export), Path(args.labels), _shared(args),
                            Path(args.documents) if args.documents else None)
     print(result.summary())
@@ -123,7 +162,7 @@ def add_label_parser(sub: Any) -> None:
     nx.add_argument("sources", nargs="*", help="report files or folders (extracted first)")
     nx.add_argument("--from", dest="batch", action="append", default=[], help="a `gongkai batch` output folder "
                     "(its sentences.parquet); may be repeated")
-    nx.add_argument("--n", type=int, default=100, help="sentences in the round (default 100)")
+    nx.add_argument("--n", type=int, default=100, help="sentences (or cells) in the round (default 100)")
     nx.add_argument("--out", required=True, help="round file to write (Label Studio task JSON)")
     nx.add_argument("--seed", type=int, default=0)
     nx.add_argument("--per-report", type=int, default=3, help="at most this many sentences of one report (default 3)")
@@ -134,6 +173,12 @@ def add_label_parser(sub: Any) -> None:
     nx.add_argument("--ranking", choices=("per_label", "closest"), default="per_label",
                     help="per_label (default): the labels take turns offering their closest calls; closest: each "
                     "sentence's single closest call")
+    nx.add_argument("--cells", action="store_true", help="a cell review round instead: table cells below the "
+                    "confidence threshold and the cells of broken identities, suspects first")
+    nx.add_argument("--threshold", type=float, default=None, help="--cells: offer cells read below this confidence "
+                    "(default 0.7, tuned on generated reports)")
+    nx.add_argument("--corrections", help="--cells: cells decided here are not offered again (default: "
+                    "corrections.jsonl in the --from folder, else in the current folder)")
     common(nx)
     nx.set_defaults(func=cmd_next)
     sv = lsub.add_parser("serve", help="label a round in a built-in page on 127.0.0.1")
@@ -147,6 +192,9 @@ def add_label_parser(sub: Any) -> None:
                          "to the label store")
     im.add_argument("export")
     im.add_argument("--documents", help="folder holding the reports outside ../shared that the round came from")
+    im.add_argument("--corrections", help="cell rounds: the corrections file to append to (default: "
+                    "corrections.jsonl in the current folder)")
+    im.add_argument("--by", help="cell rounds: record NAME as the reviewer (default: the annotator the export names)")
     common(im)
     im.set_defaults(func=cmd_import)
     rt = lsub.add_parser("retrain", help="refit TF-IDF, warm-start the transformer, refit the blend on all labels")

@@ -200,6 +200,19 @@ def read_export(path: Path) -> list[Annotation]:
     A task nobody annotated gives nothing; a cancelled (skipped) annotation is kept and marked, so
     that the import can say how many were skipped.
     """
+    items = load_export(path)
+    if is_full_export(items):
+        return _from_full(items, str(path))
+    return _from_min(items, str(path))
+
+
+def is_full_export(items: list[dict[str, Any]]) -> bool:
+    """JSON and snapshot exports (and round files) hold tasks with ``data``; JSON_MIN holds flat rows."""
+    return all("data" in t for t in items)
+
+
+def load_export(path: Path) -> list[dict[str, Any]]:
+    """The tasks (JSON, snapshot) or rows (JSON_MIN) of an export file, checked to be a non-empty list of objects."""
     try:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -219,9 +232,7 @@ def read_export(path: Path) -> list[Annotation]:
         raise LabelFileError(f"{path}: the export holds no tasks")
     if not all(isinstance(t, dict) for t in items):
         raise LabelFileError(f"{path}: expected a list of task objects")
-    if all("data" in t for t in items):
-        return _from_full(items, str(path))
-    return _from_min(items, str(path))
+    return items
 
 
 def read_round(path: Path) -> list[dict[str, Any]]:

@@ -135,6 +135,11 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
     bar = _Progress(progress, count_inputs(paths))
 
     def note(record: Record) -> None:
+        if record.review_html is not None:  # the page first: a record in the logs always has its page
+            from gongkai.review import review_path, save_review
+
+            save_review(review_path(out, record.sha256), record.review_html)
+            record.review_html = None
         store.write(record)
         counts[record.status] = counts.get(record.status, 0) + 1
         bar.update(record)

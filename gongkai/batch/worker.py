@@ -35,6 +35,7 @@ class Options:
     include_text: bool = False
     time_limit: float = FILE_TIME_LIMIT_S
     corrections: str | None = None  # a corrections.jsonl applied to every report (by its sha256)
+    review: bool = False  # also draw each report's review page (gongkai.review); the runner writes it
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Record:
     code: str | None = None
     traceback_digest: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The report's review page (Options.review), written by the runner to <out>/review/ before the record.
+    review_html: str | None = None
 
     def error_line(self) -> dict[str, Any]:
         return {"file": self.input, "sha256": self.sha256, "status": self.status, "code": self.code,
@@ -80,6 +83,17 @@ def _corrections(path: str) -> Corrections:
 _CORRECTIONS_CACHE: dict[str, object] = {}
 
 
+def _review_page(report: Any, data: bytes) -> str | None:
+    """The report's review page; a page that cannot be drawn costs a warning in the report, never the report."""
+    from gongkai.review import render_review
+
+    try:
+        return render_review(report, data)
+    except Exception as exc:  # a bug of ours or a drawing library's error: the extraction stands
+        report.warnings.append(f"review page not written ({type(exc).__name__}: {exc})")
+        return None
+
+
 def process(name: str, data: bytes, options: Options, sha256: str | None = None) -> Record:
     """Extract one input; every failure becomes a record with a reason."""
     from gongkai.inference.pipeline import add_sentences, extract
@@ -95,8 +109,10 @@ def process(name: str, data: bytes, options: Options, sha256: str | None = None)
                 add_sentences(report, options.classify, options.classifier)
             if options.corrections:
                 apply_corrections(report, _corrections(options.corrections))
+            page = _review_page(report, data) if options.review else None
         # Serialised here, in the worker: the runner only appends the line (its one core is shared).
-        return Record(name, digest, REPORT, report_json=report.to_json(include_text=options.include_text))
+        return Record(name, digest, REPORT, report_json=report.to_json(include_text=options.include_text),
+                      review_html=page)
     except FileTimeout:
         return Record(name, digest, ERROR, reason=f"took longer than {options.time_limit:g} s (per-file time limit)",
                       code="T001")
