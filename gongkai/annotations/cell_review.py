@@ -282,13 +282,9 @@ def cell_task(cell: ReviewCell, view: SourceView, marked: str, rank: int, versio
 
 
 def write_cell_round(path: Path, tasks: Sequence[dict[str, Any]]) -> tuple[Path, Path]:
-    import json
+    from gongkai.annotations.labelstudio import write_round
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(list(tasks), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    config = path.with_name(path.stem + ".config.xml")
-    config.write_text(labeling_config(), encoding="utf-8")
-    return path, config
+    return write_round(path, tasks, labeling_config())
 
 
 # ---------------------------------------------------------------- the queue's inputs

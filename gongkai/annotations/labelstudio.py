@@ -74,12 +74,12 @@ def task_of(c: Candidate, labels: Sequence[str], model_version: str, score: floa
                                            "result": prediction_result(labels)}]}
 
 
-def write_round(path: Path, tasks: Sequence[dict[str, Any]]) -> tuple[Path, Path]:
-    """The task file and, beside it, the labeling config to create the Label Studio project with."""
+def write_round(path: Path, tasks: Sequence[dict[str, Any]], config_xml: str | None = None) -> tuple[Path, Path]:
+    """The task file and, beside it, the labeling config (sentences' unless given) to create the project with."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(list(tasks), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     config = path.with_name(path.stem + ".config.xml")
-    config.write_text(labeling_config(), encoding="utf-8")
+    config.write_text(labeling_config() if config_xml is None else config_xml, encoding="utf-8")
     return path, config
 
 
