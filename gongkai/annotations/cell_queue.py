@@ -6,7 +6,9 @@ as an ``error`` or ``warning`` finding) names it. The queue is ranked by ``prior
 cell's confidence, lowered for the cell the reconciler names as the ``suspect`` (the one whose
 correction would mend every broken identity) and for the other cells of a broken identity.
 Cells already decided in the corrections file (or carrying ``corrected: true``) are never offered
-again.
+again. A table of which (almost) no cell was read (not found, or replaced by a sentence) is not
+offered cell by cell: its cells are blanks the reader never saw, and a reviewer judges the table
+whole on the report's review page; the queue names such tables in ``Queue.unread``.
 
 Everything here works on schema-v1 report dicts (a ``reports.jsonl`` line of ``gongkai batch`` or
 ``Report.to_dict()``), so a batch's results need no re-extraction. The bonuses and the threshold
@@ -17,7 +19,7 @@ reports with gold.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gongkai.inference.checks.reconcile import RULES
@@ -42,6 +44,9 @@ ZERO_PENALTY = 0.3
 # A cell the report's template does not have (the other （六） row, 2019's 表二) ranks behind the
 # cells it has: it is null and right unless the template itself was misjudged.
 NOT_APPLICABLE_PENALTY = 0.3
+
+# A table of which fewer cells than this share were read is named for a whole look, not queued.
+MIN_READ_SHARE = 0.2
 
 TABLE_PATHS: tuple[str, ...] = tuple(path for path, _ in Report().table_cells())
 
@@ -102,6 +107,32 @@ def table_cells(report: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, A
             yield path, obj
 
 
+def table_of(path: str) -> str:
+    """The table a dotted cell path belongs to: ``proactive`` (表二), ``requests`` (表三) or ``appeals`` (表四)."""
+    head = path.split(".", 1)[0]
+    return "proactive" if head.startswith("proactive") else head
+
+
+def never_read(cell: Mapping[str, Any]) -> bool:
+    return not cell.get("corrected") and cell.get("raw") is None and not float(cell.get("confidence") or 0.0)
+
+
+def unread_tables(report: Mapping[str, Any]) -> list[str]:
+    """The tables (``proactive`` / ``requests`` / ``appeals``) of which the reader read (almost) no cell.
+
+    Fewer than ``MIN_READ_SHARE`` of a table's cells read is a table not found, with a few numbers
+    picked up around it (r018: 21 of 表三's 161 cells): a reviewer looks at it whole.
+    """
+    if report.get("format_version") not in ("2021", "2019"):
+        return []
+    version, single = report["format_version"], _single_other_row(report)
+    read: dict[str, list[bool]] = {}
+    for path, cell in table_cells(report):
+        if applicable(path, version, single):  # a cell the template lacks is never read
+            read.setdefault(table_of(path), []).append(not never_read(cell))
+    return [t for t, flags in read.items() if sum(flags) < MIN_READ_SHARE * len(flags)]
+
+
 def _single_other_row(report: Mapping[str, Any]) -> bool:
     """As the reconciler decides it: the 2019 template, or a 2021 report printing the one （六） row."""
     row = (report.get("requests") or {}).get("other_processing") or {}
@@ -148,11 +179,12 @@ def review_cells(report: Mapping[str, Any], threshold: float = DEFAULT_THRESHOLD
     single = _single_other_row(report)
     agency, year = (report.get("agency") or {}).get("value"), (report.get("year") or {}).get("value")
     cells = list(table_cells(report))
-    mine = [c for p, c in cells if applicable(p, version, single)]
+    unread = set(unread_tables(report))
+    mine = [c for p, c in cells if applicable(p, version, single) and table_of(p) not in unread]
     doubt = sum(1 for c in mine if float(c.get("confidence") or 0.0) < DOUBT_BELOW) / max(1, len(mine))
     out: list[ReviewCell] = []
     for k, (path, cell) in enumerate(cells):
-        if path in decided or cell.get("corrected"):
+        if path in decided or cell.get("corrected") or table_of(path) in unread:
             continue
         confidence = float(cell.get("confidence") or 0.0)
         if not offered(confidence, path in rules or path in suspects, threshold):
@@ -186,12 +218,27 @@ class Queue:
     cells: int  # template cells of the reports seen
     reports: int
     skipped_decided: int
+    unread: list[tuple[str | None, str, str]] = field(default_factory=list)  # (doc path, sha256, table) not read
+
+    def unread_summary(self) -> str:
+        """One line naming the reports whose tables were not read (reviewed whole, not cell by cell)."""
+        if not self.unread:
+            return ""
+        names = {"proactive": "表二", "requests": "表三", "appeals": "表四"}
+        docs: dict[str, list[str]] = {}
+        for doc, sha, table in self.unread:
+            docs.setdefault(doc or sha[:16], []).append(names.get(table, table))
+        shown = "; ".join(f"{d} ({'、'.join(t)})" for d, t in list(docs.items())[:10])
+        more = f"; and {len(docs) - 10} more" if len(docs) > 10 else ""
+        return (f"{len(self.unread)} tables of {len(docs)} reports were not read (or barely) and are not queued "
+                f"cell by cell (look at them whole, e.g. gongkai review FILE): {shown}{more}")
 
 
 def build_queue(reports: Iterable[Mapping[str, Any]], n: int, threshold: float = DEFAULT_THRESHOLD,
                 decided: Callable[[str], Collection[str]] | None = None, **bonuses: float) -> Queue:
     """The ``n`` cells most worth reviewing across ``reports``; ``decided``: sha256 → cell paths to skip."""
     pool: list[ReviewCell] = []
+    unread: list[tuple[str | None, str, str]] = []
     cells = skipped = count = 0
     for k, report in enumerate(reports):
         count += 1
@@ -201,5 +248,6 @@ def build_queue(reports: Iterable[Mapping[str, Any]], n: int, threshold: float =
         cells += len(paths)
         skipped += sum(1 for p, c in table_cells(report) if p in done or c.get("corrected")) if paths else 0
         pool += review_cells(report, threshold, done, k)
+        unread += [((report.get("source") or {}).get("path"), sha, t) for t in unread_tables(report)]
     ranked = rank(pool, **bonuses)
-    return Queue(ranked[:max(0, n)], len(pool), cells, count, skipped)
+    return Queue(ranked[:max(0, n)], len(pool), cells, count, skipped, unread)

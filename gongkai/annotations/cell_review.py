@@ -370,7 +370,8 @@ def make_cell_round(spec: CellRoundSpec, progress: Callable[[Iterable[Any]], Ite
     queue = build_queue(reports(), spec.n, spec.threshold, lambda sha: set(corrections.for_doc(sha)))
     if not queue.chosen:
         raise ValueError(f"no cell to review among {queue.cells} template cells of {queue.reports} reports "
-                         f"(threshold {spec.threshold}; {queue.skipped_decided} already decided)")
+                         f"(threshold {spec.threshold}; {queue.skipped_decided} already decided)"
+                         + (f". {queue.unread_summary()}" if queue.unread else ""))
     wanted = {c.doc_sha256 for c in queue.chosen}
     for b in batches if kept_text else ():  # a --with-text batch keeps the text: the spans index into it
         for r in batch_reports(b):

@@ -69,6 +69,8 @@ def cmd_next_cells(args: argparse.Namespace, sources: list[str]) -> int:
           f"cells of {queue.reports} reports, to {task_file} ({queue.skipped_decided} already decided in "
           f"{corrections})\nLabel Studio: create a project with the labeling config {config}, import {task_file}, "
           f"review, export (JSON, JSON_MIN or snapshot); then: gongkai label import EXPORT --corrections {corrections}")
+    if queue.unread:
+        print(queue.unread_summary())
     return 0
 
 

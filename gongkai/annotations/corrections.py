@@ -134,6 +134,18 @@ def as_corrections(corrections: Corrections | str | os.PathLike[str] | None) -> 
     return load_corrections(corrections)
 
 
+def outdated(report: Mapping[str, Any], corrections: Corrections) -> bool:
+    """Whether a stored report dict (a batch's ``reports.jsonl`` line) predates the corrections in force
+    for its document: a cell corrected since, a correction changed or withdrawn."""
+    from gongkai.annotations.cell_queue import table_cells
+
+    sha = str((report.get("source") or {}).get("sha256") or "")
+    cells = dict(table_cells(report))
+    stored = {path: cell.get("value") for path, cell in cells.items() if cell.get("corrected")}
+    wanted = {path: c.value for path, c in corrections.for_doc(sha).items() if path in cells}
+    return wanted != stored
+
+
 def apply_corrections(report: Report, corrections: Corrections, checks: bool = True) -> list[Correction]:
     """Set the corrected cells, re-run the reconciler; returns the corrections whose cell does not exist."""
     mine = corrections.for_doc(report.source.sha256)

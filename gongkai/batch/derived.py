@@ -75,8 +75,8 @@ def finding_rows(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
     common = _common(report)
     for f in report.get("findings") or []:
         yield {**common, "rule": f["rule"], "severity": f["severity"], "message": f["message"],
-               "cells": ",".join(f.get("cells") or []), "expected": _number(f.get("expected")),
-               "observed": _number(f.get("observed"))}
+               "cells": ",".join(f.get("cells") or []), "suspect": f.get("suspect"),
+               "expected": _number(f.get("expected")), "observed": _number(f.get("observed"))}
 
 
 def _cell(cell: Any) -> Cell:
@@ -153,7 +153,8 @@ def _schemas() -> dict[str, Any]:
                                        ("labels", pa.string())]
                              + [(f"score_{label}", pa.float64()) for label in LABELS]),
         FINDINGS: pa.schema(common + [("rule", pa.string()), ("severity", pa.string()), ("message", pa.string()),
-                                      ("cells", pa.string()), ("expected", pa.float64()),
+                                      ("cells", pa.string()), ("suspect", pa.string()),
+                                      ("expected", pa.float64()),
                                       ("observed", pa.float64())]),
     }
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from gongkai.batch.derived import derive
 from gongkai.batch.engines import Job, make_engine
 from gongkai.batch.inputs import iter_inputs
-from gongkai.batch.store import Store
+from gongkai.batch.store import REPORTS, Store, forget, iter_jsonl
 from gongkai.batch.summary import write_summary
 from gongkai.batch.worker import DUPLICATE, ERROR, REPORT, SKIPPED, Options, Record, sha256_of
 
@@ -34,6 +34,7 @@ class BatchResult:
     out: Path
     counts: dict[str, int] = field(default_factory=dict)
     already_done: int = 0
+    redone: int = 0  # done before, redone because corrections made since apply to them
     recovered: int = 0
     seconds: float = 0.0
     tables: dict[str, int] = field(default_factory=dict)
@@ -44,6 +45,8 @@ class BatchResult:
         lines = [f"processed {sum(self.counts.values())} inputs in {self.seconds:.1f} s ({rate:.1f}/s): {done}"]
         if self.already_done:
             lines.append(f"{self.already_done} inputs were already done in {self.out} (resumed)")
+        if self.redone:
+            lines.append(f"{self.redone} reports were done again: corrections made since apply to them")
         if self.recovered:
             lines.append(f"{self.recovered} records written by an interrupted run were entered in the manifest")
         lines.append(f"outputs in {self.out}: reports.jsonl, cells.parquet ({self.tables.get('cells.parquet', 0)} "
@@ -129,7 +132,12 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
     workers = workers or os.cpu_count() or 1
     started = time.monotonic()
     store = Store.open(Path(out))
-    result = BatchResult(Path(out), recovered=store.recovered)
+    redone = _outdated_by_corrections(store, options.corrections)
+    if redone:  # reports done before corrections that now apply to them are done again
+        store.close()
+        forget(Path(out), redone)
+        store = Store.open(Path(out))
+    result = BatchResult(Path(out), recovered=store.recovered, redone=len(redone))
     counts: dict[str, int] = {}
     waiting: dict[str, list[str]] = {}  # bytes in flight → later inputs with the same bytes
     bar = _Progress(progress, count_inputs(paths))
@@ -191,6 +199,18 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
     write_summary(Path(out), result.seconds)
     result.counts = counts
     return result
+
+
+def _outdated_by_corrections(store: Store, corrections: str | None) -> set[str]:
+    """Inputs whose stored report predates the corrections now in force for its document."""
+    if not corrections or not store.done_names:
+        return set()
+    from gongkai.annotations.corrections import load_corrections, outdated
+
+    decided = load_corrections(corrections)
+    if not len(decided):
+        return set()
+    return {r["source"]["path"] for r in iter_jsonl(store.out / REPORTS) if outdated(r, decided)}
 
 
 @contextmanager

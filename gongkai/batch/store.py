@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -140,6 +140,40 @@ class Store:
             os.fsync(f.fileno())
             f.close()
         self._files = {}
+
+
+def forget(out: Path, names: set[str]) -> int:
+    """Take inputs out of a closed output folder so that the next run does them again (e.g. once new
+    corrections apply to them); returns the report lines removed.
+
+    The manifest goes first: killed between the two rewrites, the report line is still in its log,
+    ``Store.open`` enters it in the manifest again, and the run that asked for the redo asks again.
+    Duplicates noted of a forgotten input are forgotten with it (they are noted again).
+    """
+    if not names:
+        return 0
+    _rewrite_jsonl(out / MANIFEST, lambda e: e["input"] not in names and e.get("of") not in names)
+    return _rewrite_jsonl(out / REPORTS, lambda r: r["source"]["path"] not in names)
+
+
+def _rewrite_jsonl(path: Path, keep: Callable[[dict[str, Any]], bool]) -> int:
+    """Rewrite a log with the lines ``keep`` accepts (streamed to a temporary file, then renamed)."""
+    if not path.exists():
+        return 0
+    tmp = path.with_name(f".{path.name}.tmp")
+    dropped = 0
+    with open(path, encoding="utf-8") as src, open(tmp, "w", encoding="utf-8") as dst:
+        for line in src:
+            if not line.strip():
+                continue
+            if keep(json.loads(line)):
+                dst.write(line)
+            else:
+                dropped += 1
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, path)
+    return dropped
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -123,6 +123,39 @@ def test_a_clean_report_offers_nothing_and_the_command_says_so(tmp_path: Path,
     assert code == 2 and "no cell to review" in capsys.readouterr().err
 
 
+def test_a_table_never_read_is_named_not_queued_cell_by_cell(seed_report: dict[str, Any]) -> None:
+    """A table the reader did not find (replaced by a sentence, cut off) would fill the queue with
+    blanks nobody read; it is named once for a look at the whole report, and a table read with
+    blanks is still queued cell by cell."""
+    lost = copy.deepcopy(seed_report)
+    for cells in lost["appeals"].values():
+        for cell in cells.values():
+            cell.update(value=None, confidence=0.0, raw=None, span=None)
+    lost["source"]["sha256"] = "f" * 64
+    queue = build_queue([seed_report, lost], n=10_000)
+    assert queue.unread == [(lost["source"]["path"], "f" * 64, "appeals")]
+    assert not [c for c in queue.chosen if c.doc_sha256 == "f" * 64 and c.cell.startswith("appeals.")]
+    assert [c.cell for c in queue.chosen if c.doc_sha256 == "f" * 64][0] == SUSPECT  # the rest as before
+    assert "表四" in queue.unread_summary() and "1 tables of 1 reports" in queue.unread_summary()
+    # A fifth of its cells read (even as doubtful blanks) and the table is queued cell by cell.
+    for column in ("corrected", "total", "other"):
+        lost["appeals"]["review"][column].update(confidence=0.3)
+    again = build_queue([lost], n=10_000)
+    assert not again.unread and any(c.cell.startswith("appeals.") for c in again.chosen)
+    lost["appeals"]["review"]["other"].update(confidence=0.0)  # two of 15: a table not found
+    assert [t for _, _, t in build_queue([lost], n=10_000).unread] == ["appeals"]
+
+
+def test_real_reports_whose_tables_were_replaced_by_sentences_do_not_flood_the_queue() -> None:
+    """r022: its 表三/表四 are a sentence each; r018: 表三 flattened with its zeros left out, 21 of its
+    161 cells picked up. Before, their blanks were the whole queue of the corpus."""
+    for name in ("r022.txt", "r018.txt"):
+        report = gongkai.extract(shared_path("corpus", "real", name), sentences=False).to_dict(include_text=False)
+        queue = build_queue([report], n=1000)
+        assert {t for _, _, t in queue.unread} == {"requests", "appeals"}, name
+        assert not [c for c in queue.chosen if not c.cell.startswith("proactive")], name
+
+
 # ---------------------------------------------------------------- the tasks
 
 

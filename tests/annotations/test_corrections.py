@@ -120,3 +120,45 @@ def test_batch_applies_the_corrections_beside_its_outputs(tmp_path: Path) -> Non
     report = json.loads(line)
     assert report["requests"]["total"]["research"]["corrected"] is True
     assert not [f for f in report["findings"] if f["severity"] == "error"]
+
+
+def test_a_resumed_batch_redoes_the_reports_that_new_corrections_apply_to(tmp_path: Path) -> None:
+    """Corrections made after a batch ran reach its outputs on the next run, and only once."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(seed_002().read_bytes())
+    (folder / "b.txt").write_bytes(shared_path("seeds", "000_311298fcf36e9c33.txt").read_bytes())
+    (folder / "copy-of-a.txt").write_bytes(seed_002().read_bytes())
+    out = tmp_path / "results"
+    run = ["batch", str(folder), "--out", str(out), "--workers", "1", "--no-sentences", "--quiet"]
+    assert main(run) == 0
+
+    def stored() -> dict[str, dict]:
+        lines = (out / "reports.jsonl").read_text(encoding="utf-8").splitlines()
+        return {r["source"]["path"]: r for r in map(json.loads, lines)}
+
+    def manifest() -> list[dict]:
+        return [json.loads(x) for x in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    before = stored()
+    import pyarrow.parquet as pq
+
+    suspects = {f["suspect"] for f in pq.read_table(out / "findings.parquet").to_pylist() if f["severity"] == "error"}
+    assert suspects == {SUSPECT}  # the findings table names the cell to look at
+    assert len(before) == 2 and any(f["severity"] == "error" for r in before.values() for f in r["findings"])
+    append_corrections(out / "corrections.jsonl", [Correction(sha_of(seed_002()), SUSPECT, 0, "fixed")])
+    assert main(run) == 0
+    after = stored()
+    assert set(after) == set(before)  # one line per input: the stale line was replaced, not duplicated
+    a = next(r for r in after.values() if r["source"]["sha256"] == sha_of(seed_002()))
+    assert a["requests"]["total"]["research"] == {**a["requests"]["total"]["research"], "value": 0, "corrected": True}
+    assert not [f for f in a["findings"] if f["severity"] == "error"]
+    other = next(r for r in after.values() if r is not a)
+    assert other == next(r for r in before.values() if r["source"]["path"] == other["source"]["path"])
+    entries = manifest()
+    assert sorted(e["status"] for e in entries) == ["duplicate", "report", "report"]
+    assert len({e["input"] for e in entries}) == 3
+
+    lines = (out / "reports.jsonl").read_text(encoding="utf-8")
+    assert main(run) == 0  # nothing new decided: nothing redone
+    assert (out / "reports.jsonl").read_text(encoding="utf-8") == lines

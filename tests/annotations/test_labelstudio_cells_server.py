@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,26 +81,7 @@ def reviewed(server: Server, tmp_path_factory: pytest.TempPathFactory) -> CellRo
         server.call("POST", f"/api/tasks/{by_cell[(task['data']['doc_sha256'], task['data']['cell'])]}/annotations/",
                     expect=201, json={"result": result, "lead_time": 2.5, "was_cancelled": cancelled,
                                       "completed_by": user})
-    exports: dict[str, Path] = {}
-    for form in ("JSON", "JSON_MIN"):
-        r = server.call("GET", f"/api/projects/{project}/export", params={"exportType": form,
-                                                                          "download_all_tasks": "true"})
-        exports[form] = folder / f"export-{form}.json"
-        exports[form].write_bytes(r.content)
-    snapshot = server.call("POST", f"/api/projects/{project}/exports/", expect=201, json={
-        "title": "cells", "serialization_options": {
-            "predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False},
-            "drafts": {"only_id": True}}}).json()
-    deadline = time.monotonic() + 120
-    while snapshot["status"] not in ("completed", "failed") and time.monotonic() < deadline:
-        time.sleep(0.2)
-        snapshot = server.call("GET", f"/api/projects/{project}/exports/{snapshot['id']}").json()
-    assert snapshot["status"] == "completed", snapshot
-    for form, name in (("JSON", "snapshot"), ("JSON_MIN", "snapshot-JSON_MIN")):
-        r = server.call("GET", f"/api/projects/{project}/exports/{snapshot['id']}/download",
-                        params={"exportType": form})
-        exports[name] = folder / f"export-{name}.json"
-        exports[name].write_bytes(r.content)
+    exports = server.export_all(project, folder, "cells")
     return CellRound(tasks, exports, user)
 
 

@@ -92,6 +92,32 @@ class Server:
                                          f"server log:\n{self.log_tail(2000)}")
         return r
 
+    def export_all(self, project: int, folder: Path, title: str) -> dict[str, Path]:
+        """The project in every export form the importers read: the plain JSON and JSON_MIN exports, and a
+        snapshot (full predictions, annotators by email) downloaded as JSON and JSON_MIN."""
+        exports: dict[str, Path] = {}
+        for form in ("JSON", "JSON_MIN"):
+            r = self.call("GET", f"/api/projects/{project}/export",
+                          params={"exportType": form, "download_all_tasks": "true"})
+            exports[form] = folder / f"export-{form}.json"
+            exports[form].write_bytes(r.content)
+        snapshot = self.call("POST", f"/api/projects/{project}/exports/", expect=201, json={
+            "title": title, "serialization_options": {
+                "predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False},
+                "drafts": {"only_id": True}}}).json()
+        # The snapshot is built in the background: poll its status (the deadline only bounds a broken server).
+        deadline = time.monotonic() + 120
+        while snapshot["status"] not in ("completed", "failed") and time.monotonic() < deadline:
+            time.sleep(0.2)
+            snapshot = self.call("GET", f"/api/projects/{project}/exports/{snapshot['id']}").json()
+        assert snapshot["status"] == "completed", snapshot
+        for form, name in (("JSON", "snapshot"), ("JSON_MIN", "snapshot-JSON_MIN")):
+            r = self.call("GET", f"/api/projects/{project}/exports/{snapshot['id']}/download",
+                          params={"exportType": form})
+            exports[name] = folder / f"export-{name}.json"
+            exports[name].write_bytes(r.content)
+        return exports
+
     def log_tail(self, chars: int = 4000) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
 
@@ -217,27 +243,7 @@ def labelled(shared: Path, server: Server, tmp_path_factory: pytest.TempPathFact
                                json=body).json()
             assert made["completed_by"] == users[who]
 
-    folder = tmp_path_factory.mktemp("exports")
-    exports = {}
-    for form in ("JSON", "JSON_MIN"):
-        r = server.call("GET", f"/api/projects/{project}/export",
-                        params={"exportType": form, "download_all_tasks": "true"})
-        exports[form] = folder / f"export-{form}.json"
-        exports[form].write_bytes(r.content)
-    snapshot = server.call("POST", f"/api/projects/{project}/exports/", expect=201, json={
-        "title": "round 1", "serialization_options": {
-            "predictions": {"only_id": False}, "annotations__completed_by": {"only_id": False},
-            "drafts": {"only_id": True}}}).json()
-    deadline = time.monotonic() + 120
-    while snapshot["status"] not in ("completed", "failed") and time.monotonic() < deadline:
-        time.sleep(0.2)
-        snapshot = server.call("GET", f"/api/projects/{project}/exports/{snapshot['id']}").json()
-    assert snapshot["status"] == "completed", snapshot
-    for form, name in (("JSON", "snapshot"), ("JSON_MIN", "snapshot-JSON_MIN")):
-        r = server.call("GET", f"/api/projects/{project}/exports/{snapshot['id']}/download",
-                        params={"exportType": form})
-        exports[name] = folder / f"export-{name}.json"
-        exports[name].write_bytes(r.content)
+    exports = server.export_all(project, tmp_path_factory.mktemp("exports"), "round 1")
     return Round(tasks, users, exports)
 
 
