@@ -1,6 +1,6 @@
 """Batch benchmark: docs/s and peak memory of ``gongkai batch`` on 1 and 2 workers.
 
-    python benchmarks/batch.py [--files 2000] [--modes tables,unscored,full,tfidf] [--workers 1,2] [--text-only]
+    python benchmarks/batch.py [--files 2000] [--modes tables,full,full-cold] [--workers 1,2] [--text-only]
 
 Replicates the real corpus (../shared/corpus/real and the seeds) into a temporary folder until
 it holds ``--files`` files, each copy made distinct (a trailing blank line, comment or PDF
@@ -9,8 +9,12 @@ mode and worker count and prints documents/s, peak resident memory of the runner
 largest worker and of the whole process tree (sampled), and the scaling efficiency (rate on
 N workers / (N x rate on 1)). Modes:
 ``tables`` (--no-sentences: tables, fields, claims, findings), ``unscored`` (sentences
-segmented, no classifier), ``full`` (sentences tagged by the default classifier, the
-transformer), ``tfidf`` (tagged by the fast TF-IDF classifier, ``--classifier tfidf``).
+segmented, no classifier), ``full`` (sentences tagged by the default classifier, the bfloat16
+blend, run once in the runner on sentences pooled across reports, repeats scored once:
+``gongkai.batch.tagging``), ``full-cold`` (the same with no cache of repeats: the figure for an
+archive whose sentences are all distinct, which a replicated corpus is not), ``full-per-worker``
+(each worker labels its own reports, one model per worker: the way before, the baseline), ``tfidf``
+(tagged by the fast TF-IDF classifier, ``--classifier tfidf``).
 Baseline in the same run: reading and hashing every file (the floor of any batch).
 """
 
@@ -18,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import resource
 import shutil
 import sys
 import tempfile
@@ -36,6 +39,8 @@ MODES = {
     "tables": Options(sentences=False),
     "unscored": Options(classify=False),
     "full": Options(),
+    "full-cold": Options(sentence_cache=0),
+    "full-per-worker": Options(pooled=False),
     "tfidf": Options(classifier="tfidf"),
 }
 
@@ -68,21 +73,17 @@ def replicate(target: Path, files: int, text_only: bool = False) -> int:
     return written
 
 
-def peak_rss_mb() -> tuple[float, float]:
-    """Peak resident set of this process (the runner) and of the largest finished child (a worker), in MB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return own / 1024, children / 1024
-
-
 class TreeSampler:
-    """The largest sum of resident memory over this process and all its descendants, sampled every 0.2 s."""
+    """Peak memory of this process (the runner), of its largest descendant (a worker) and of the whole
+    tree, sampled every 0.2 s. The tree's figure is the sum of proportional set sizes (PSS: a page
+    shared by k processes counts 1/k in each), what the batch holds in RAM; the sum of resident sets
+    counts shared library pages once per process and is printed beside it."""
 
     def __init__(self) -> None:
         import psutil
 
         self.me = psutil.Process()
-        self.peak = 0.0
+        self.runner = self.worker = self.tree_rss = self.tree_pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -91,18 +92,27 @@ class TreeSampler:
         import psutil
 
         while not self._stop.wait(0.2):
-            total = 0
+            rss = pss = 0.0
+            largest = 0.0
             for proc in [self.me, *self.me.children(recursive=True)]:
                 try:
-                    total += proc.memory_info().rss
+                    info = proc.memory_full_info()
                 except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total / 2**20)
+                    continue
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+                if proc.pid == self.me.pid:
+                    self.runner = max(self.runner, info.rss / 2**20)
+                else:
+                    largest = max(largest, info.rss)
+            self.worker = max(self.worker, largest / 2**20)
+            self.tree_rss = max(self.tree_rss, rss / 2**20)
+            self.tree_pss = max(self.tree_pss, pss / 2**20)
 
-    def stop(self) -> float:
+    def stop(self) -> TreeSampler:
         self._stop.set()
         self._thread.join()
-        return self.peak
+        return self
 
 
 def baseline(folder: Path) -> float:
@@ -117,7 +127,7 @@ def baseline(folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--modes", default="tables,unscored,full,tfidf")
+    parser.add_argument("--modes", default="tables,unscored,full,full-cold,full-per-worker,tfidf")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--text-only", action="store_true", help="leave the PDFs out (the goal is for text documents)")
     args = parser.parse_args()
@@ -137,13 +147,17 @@ def main() -> None:
                 sampler = TreeSampler()
                 result = run_batch([corpus], out, options=MODES[mode], workers=w, progress=False)
                 seconds = time.perf_counter() - start
-                tree = sampler.stop()
+                mem = sampler.stop()
                 done = sum(result.counts.values())
                 rates[w] = done / seconds
-                runner, worker = peak_rss_mb()
                 print(f"{mode:<9} workers={w}: {done} docs in {seconds:6.1f} s = {rates[w]:7.1f} docs/s; "
-                      f"errors {result.counts.get('error', 0)}; peak RSS: runner {runner:,.0f} MB, largest worker "
-                      f"{worker:,.0f} MB (so far in this run), process tree {tree:,.0f} MB")
+                      f"errors {result.counts.get('error', 0)}; peak memory: runner {mem.runner:,.0f} MB, largest "
+                      f"worker {mem.worker:,.0f} MB, whole batch {mem.tree_pss:,.0f} MB PSS "
+                      f"({mem.tree_rss:,.0f} MB as a sum of resident sets)")
+                if result.tagging and result.tagging.sentences:
+                    t = result.tagging
+                    print(f"{'':<9} sentences {t.sentences:,}: {t.scored:,} scored by the runner's classifier, "
+                          f"{t.cached:,} repeats ({t.hit_rate:.1%} cache hit rate), {t.pools} pools")
                 shutil.rmtree(out)
             if 1 in rates:
                 for w, rate in rates.items():

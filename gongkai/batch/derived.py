@@ -1,7 +1,10 @@
 """Tidy tables derived from ``reports.jsonl``: cells, sentences and findings as parquet.
 
 Streamed: reports are read one line at a time and written in row groups, so a batch of any
-size derives its tables in bounded memory. Cross-year findings (``year.carry_over``,
+size derives its tables in bounded memory. A fresh batch does not read its log again: each
+worker derives its report's rows (``report_rows``, in parallel) and the runner's ``Deriver``
+appends them as records arrive; a resumed batch derives from the logs at the end (``derive``),
+which gives the same tables. Cross-year findings (``year.carry_over``,
 ``year.in_force_change``, ``year.requests_jump``) need every report's year ends at once; those
 (a few cells and one boolean per report, ``YearEnds``) are all that is kept.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +83,28 @@ def finding_rows(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
                "expected": _number(f.get("expected")), "observed": _number(f.get("observed"))}
 
 
+@dataclass
+class ReportRows:
+    """One report's rows of the three tables (tuples in ``COLUMNS`` order) and its year ends."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    year_end: YearEnds | None = None
+    common: dict[str, Any] = field(default_factory=dict)
+
+
+ROW_MAKERS = {"cells.parquet": cell_rows, "sentences.parquet": sentence_rows, "findings.parquet": finding_rows}
+
+
+def table_rows(name: str, report: dict[str, Any]) -> list[tuple[Any, ...]]:
+    columns = COLUMNS[name]
+    return [tuple(row.get(c) for c in columns) for row in ROW_MAKERS[name](report)]
+
+
+def report_rows(report: dict[str, Any]) -> ReportRows:
+    """What the tables take from one report (computed where the report is: in a worker)."""
+    return ReportRows({name: table_rows(name, report) for name in ROW_MAKERS}, year_ends(report), _common(report))
+
+
 def _cell(cell: Any) -> Cell:
     """A schema cell dict back as a ``Cell`` (value, confidence, span: what the cross-year rules read)."""
     cell = cell if isinstance(cell, dict) else {}
@@ -124,6 +150,16 @@ class _ParquetOut:
         if self.pending >= ROW_GROUP:
             self.flush()
 
+    def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Rows as tuples in the schema's column order."""
+        if not rows:
+            return
+        for column, values in zip(self.columns.values(), zip(*rows)):
+            column.extend(values)
+        self.pending += len(rows)
+        if self.pending >= ROW_GROUP:
+            self.flush()
+
     def flush(self) -> None:
         import pyarrow as pa
 
@@ -140,54 +176,69 @@ class _ParquetOut:
         return self.count
 
 
+COMMON = (("input", "string"), ("sha256", "string"), ("agency", "string"), ("year", "int64"))
+# Each table's columns and their arrow types, in order: the worker's row tuples follow it.
+TYPES: dict[str, tuple[tuple[str, str], ...]] = {
+    CELLS: (*COMMON, ("table", "string"), ("row", "string"), ("column", "string"), ("value", "float64"),
+            ("confidence", "float64"), ("page", "int64"), ("raw", "string")),
+    SENTENCES: (*COMMON, ("id", "int64"), ("section", "string"), ("heading", "string"), ("text", "string"),
+                ("start", "int64"), ("end", "int64"), ("labels", "string"),
+                *((f"score_{label}", "float64") for label in LABELS)),
+    FINDINGS: (*COMMON, ("rule", "string"), ("severity", "string"), ("message", "string"), ("cells", "string"),
+               ("suspect", "string"), ("expected", "float64"), ("observed", "float64")),
+}
+COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(c for c, _ in cols) for name, cols in TYPES.items()}
+
+
 def _schemas() -> dict[str, Any]:
     import pyarrow as pa
 
-    common = [("input", pa.string()), ("sha256", pa.string()), ("agency", pa.string()), ("year", pa.int64())]
-    return {
-        CELLS: pa.schema(common + [("table", pa.string()), ("row", pa.string()), ("column", pa.string()),
-                                   ("value", pa.float64()), ("confidence", pa.float64()), ("page", pa.int64()),
-                                   ("raw", pa.string())]),
-        SENTENCES: pa.schema(common + [("id", pa.int64()), ("section", pa.string()), ("heading", pa.string()),
-                                       ("text", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                                       ("labels", pa.string())]
-                             + [(f"score_{label}", pa.float64()) for label in LABELS]),
-        FINDINGS: pa.schema(common + [("rule", pa.string()), ("severity", pa.string()), ("message", pa.string()),
-                                      ("cells", pa.string()), ("suspect", pa.string()),
-                                      ("expected", pa.float64()),
-                                      ("observed", pa.float64())]),
-    }
+    return {name: pa.schema([(c, getattr(pa, t)()) for c, t in cols]) for name, cols in TYPES.items()}
+
+
+class Deriver:
+    """The three tables written as reports arrive (``ReportRows`` from the workers), closed at the end."""
+
+    def __init__(self, out: Path) -> None:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:
+            from gongkai.errors import MissingDependencyError
+
+            raise MissingDependencyError("parquet outputs need pyarrow: pip install pyarrow") from exc
+        self.writers = {name: _ParquetOut(out / name, schema) for name, schema in _schemas().items()}
+        self.ends: list[YearEnds] = []
+        self.meta: dict[str, dict[str, Any]] = {}
+
+    def add(self, rows: ReportRows) -> None:
+        for name, table in rows.rows.items():
+            self.writers[name].add_rows(table)
+        if rows.year_end is not None:
+            self.ends.append(rows.year_end)
+            self.meta[rows.common["input"]] = rows.common
+
+    def abandon(self) -> None:
+        """A run stopped before its end: no table is put in place (the next run derives them from the logs)."""
+        for writer in self.writers.values():
+            writer.writer.close()
+            writer.tmp.unlink(missing_ok=True)
+
+    def close(self) -> dict[str, int]:
+        """Add the batch's cross-year findings, put the files in place; returns row counts."""
+        for finding in carry_over_findings_of(self.ends):
+            common = self.meta[finding["reports"][0]]
+            self.writers[FINDINGS].add({**common, "rule": finding["rule"], "severity": finding["severity"],
+                                        "message": finding["message"], "cells": ",".join(finding["cells"]),
+                                        "expected": finding["expected"], "observed": finding["observed"]})
+        return {name: writer.close() for name, writer in self.writers.items()}
 
 
 def derive(out: Path) -> dict[str, int]:
-    """Write the three parquet tables (with the batch's cross-year findings); returns row counts."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError as exc:
-        from gongkai.errors import MissingDependencyError
-
-        raise MissingDependencyError("parquet outputs need pyarrow: pip install pyarrow") from exc
-    schemas = _schemas()
-    writers = {name: _ParquetOut(out / name, schema) for name, schema in schemas.items()}
-    ends: list[YearEnds] = []
-    meta: dict[str, dict[str, Any]] = {}
+    """Write the three parquet tables from the logs (with the batch's cross-year findings); returns row counts."""
+    deriver = Deriver(out)
     for report in iter_jsonl(out / REPORTS):
-        for row in cell_rows(report):
-            writers[CELLS].add(row)
-        for row in sentence_rows(report):
-            writers[SENTENCES].add(row)
-        for row in finding_rows(report):
-            writers[FINDINGS].add(row)
-        end = year_ends(report)
-        if end is not None:
-            ends.append(end)
-            meta[report["source"]["path"]] = _common(report)
-    for finding in carry_over_findings_of(ends):
-        common = meta[finding["reports"][0]]
-        writers[FINDINGS].add({**common, "rule": finding["rule"], "severity": finding["severity"],
-                               "message": finding["message"], "cells": ",".join(finding["cells"]),
-                               "expected": finding["expected"], "observed": finding["observed"]})
-    return {name: writer.close() for name, writer in writers.items()}
+        deriver.add(report_rows(report))
+    return deriver.close()
 
 
-__all__ = ["CELLS", "FINDINGS", "SENTENCES", "derive", "iter_cells"]
+__all__ = ["CELLS", "FINDINGS", "SENTENCES", "Deriver", "ReportRows", "derive", "iter_cells", "report_rows"]

@@ -15,14 +15,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gongkai.batch.derived import derive
+from gongkai.batch.derived import Deriver, derive
 from gongkai.batch.engines import Job, make_engine
 from gongkai.batch.inputs import iter_inputs
 from gongkai.batch.store import REPORTS, Store, forget, iter_jsonl
 from gongkai.batch.summary import write_summary
+from gongkai.batch.tagging import Tagger, TaggingStats
 from gongkai.batch.worker import DUPLICATE, ERROR, REPORT, SKIPPED, Options, Record, sha256_of
 
 # What the workers print (library warnings, a native library's complaints), in the output folder.
@@ -38,6 +39,7 @@ class BatchResult:
     recovered: int = 0
     seconds: float = 0.0
     tables: dict[str, int] = field(default_factory=dict)
+    tagging: TaggingStats | None = None  # the runner's classifier: sentences scored, cache hits
 
     def describe(self) -> str:
         done = ", ".join(f"{self.counts.get(k, 0)} {k}" for k in (REPORT, SKIPPED, ERROR, DUPLICATE))
@@ -45,6 +47,10 @@ class BatchResult:
         lines = [f"processed {sum(self.counts.values())} inputs in {self.seconds:.1f} s ({rate:.1f}/s): {done}"]
         if self.already_done:
             lines.append(f"{self.already_done} inputs were already done in {self.out} (resumed)")
+        if self.tagging and self.tagging.sentences:
+            t = self.tagging
+            lines.append(f"sentences: {t.sentences} labelled by the runner's classifier, {t.scored} scored, "
+                         f"{t.cached} ({t.hit_rate:.1%}) repeats of sentences already scored in this batch")
         if self.redone:
             lines.append(f"{self.redone} reports were done again: corrections made since apply to them")
         if self.recovered:
@@ -142,6 +148,11 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
     waiting: dict[str, list[str]] = {}  # bytes in flight → later inputs with the same bytes
     bar = _Progress(progress, count_inputs(paths))
 
+    # A fresh batch writes its tables as records arrive, from rows the workers derived; a resumed one
+    # derives them from the logs at the end.
+    deriver = Deriver(Path(out)) if not store.done_names else None
+    options = replace(options, rows=deriver is not None)
+
     def note(record: Record) -> None:
         if record.review_html is not None:  # the page first: a record in the logs always has its page
             from gongkai.review import review_path, save_review
@@ -149,6 +160,9 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
             save_review(review_path(out, record.sha256), record.review_html)
             record.review_html = None
         store.write(record)
+        if deriver is not None and record.rows is not None:
+            deriver.add(record.rows)
+        record.rows = None
         counts[record.status] = counts.get(record.status, 0) + 1
         bar.update(record)
         for name in waiting.pop(record.sha256, []):
@@ -182,11 +196,24 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
 
     log = open(Path(out) / WORKER_LOG, "ab")  # noqa: SIM115 - closed in the finally below
     runner = None
+    finished = False
     try:
         with _stop_on_signals(lambda: sum(counts.values())):
             runner = make_engine(engine, workers, scheduler, log)
-            for record in runner.run(jobs(), options):
-                note(record)
+            pooled = tag_in_runner(options, engine)
+            tagger = Tagger(options.classifier, cache_size=options.sentence_cache) if pooled else None
+            # With the tagger, workers segment sentences and the runner's one classifier labels them.
+            for record in runner.run(jobs(), replace(options, classify=False) if tagger else options):
+                if tagger is None or record.status != REPORT:
+                    note(record)
+                    continue
+                tagger.put(record)
+                for tagged in tagger.ready():
+                    note(tagged)
+            for tagged in tagger.finish() if tagger else ():
+                note(tagged)
+            result.tagging = tagger.stats if tagger else None
+            finished = True
     finally:
         with _ignoring_signals():  # the clean-up itself is not interrupted by a second Ctrl-C
             if runner is not None:
@@ -194,11 +221,22 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
             bar.close()
             store.close()
             log.close()
-    result.tables = derive(Path(out))
+            if deriver is not None and not finished:
+                deriver.abandon()
+    result.tables = deriver.close() if deriver is not None else derive(Path(out))
     result.seconds = time.monotonic() - started
     write_summary(Path(out), result.seconds)
     result.counts = counts
     return result
+
+
+def tag_in_runner(options: Options, engine: str) -> bool:
+    """Whether the runner's one classifier labels the sentences (``gongkai.batch.tagging``).
+
+    Not on Dask (its workers may be other machines: they label their own), and not with review
+    pages, which a worker draws with the labels in them.
+    """
+    return options.sentences and options.classify and options.pooled and engine == "local" and not options.review
 
 
 def _outdated_by_corrections(store: Store, corrections: str | None) -> set[str]:

@@ -9,6 +9,7 @@ exception: a batch never stops for one file.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -36,6 +37,14 @@ class Options:
     time_limit: float = FILE_TIME_LIMIT_S
     corrections: str | None = None  # a corrections.jsonl applied to every report (by its sha256)
     review: bool = False  # also draw each report's review page (gongkai.review); the runner writes it
+    # Label sentences with one classifier in the runner, pooled across reports (gongkai.batch.tagging);
+    # False: each worker labels its own reports' sentences (the way before; a benchmark's baseline).
+    pooled: bool = True
+    # Distinct sentences whose scores the runner keeps for repeats within the batch (0: none kept).
+    sentence_cache: int = 200_000
+    # Derive the report's parquet rows here (gongkai.batch.derived.report_rows), in parallel; the runner
+    # sets it on a fresh batch, whose tables it writes as records arrive.
+    rows: bool = False
 
 
 @dataclass
@@ -51,6 +60,7 @@ class Record:
     extra: dict[str, Any] = field(default_factory=dict)
     # The report's review page (Options.review), written by the runner to <out>/review/ before the record.
     review_html: str | None = None
+    rows: Any = None  # the report's table rows (gongkai.batch.derived.ReportRows) when Options.rows
 
     def error_line(self) -> dict[str, Any]:
         return {"file": self.input, "sha256": self.sha256, "status": self.status, "code": self.code,
@@ -110,9 +120,15 @@ def process(name: str, data: bytes, options: Options, sha256: str | None = None)
             if options.corrections:
                 apply_corrections(report, _corrections(options.corrections))
             page = _review_page(report, data) if options.review else None
-        # Serialised here, in the worker: the runner only appends the line (its one core is shared).
-        return Record(name, digest, REPORT, report_json=report.to_json(include_text=options.include_text),
-                      review_html=page)
+        # Serialised (and the table rows derived) here, in the worker: the runner only appends them.
+        data = report.to_dict(include_text=options.include_text)
+        rows = None
+        if options.rows:
+            from gongkai.batch.derived import report_rows
+
+            rows = report_rows(data)
+        return Record(name, digest, REPORT, report_json=json.dumps(data, ensure_ascii=False), review_html=page,
+                      rows=rows)
     except FileTimeout:
         return Record(name, digest, ERROR, reason=f"took longer than {options.time_limit:g} s (per-file time limit)",
                       code="T001")

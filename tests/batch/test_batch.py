@@ -131,6 +131,24 @@ def test_running_again_redoes_nothing(archive: Path, tmp_path: Path) -> None:
     assert (out / "reports.jsonl").read_bytes() == before
 
 
+def test_tables_written_as_records_arrive_equal_tables_derived_from_the_logs(archive: Path, tmp_path: Path) -> None:
+    """A fresh batch writes its parquet from the workers' rows; a resumed one derives it from reports.jsonl."""
+    from gongkai.batch.derived import derive
+
+    out = tmp_path / "out"
+    result = run_batch([archive], out, workers=2, options=Options(classify=False), progress=False)
+    names = ("cells.parquet", "sentences.parquet", "findings.parquet")
+    fresh = {name: pq.read_table(out / name) for name in names}
+    assert fresh["sentences.parquet"].num_rows > 0 and result.tables["cells.parquet"] == fresh["cells.parquet"].num_rows
+    assert any(f["rule"] == "year.carry_over" for f in fresh["findings.parquet"].to_pylist())
+    counts = derive(out)
+    for name in names:
+        again = pq.read_table(out / name)
+        assert again.schema == fresh[name].schema and again.to_pylist() == fresh[name].to_pylist(), name
+        assert counts[name] == again.num_rows
+    assert not list(out.glob(".*.tmp"))
+
+
 def test_a_line_cut_by_a_kill_is_dropped_and_its_input_redone(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

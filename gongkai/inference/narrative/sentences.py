@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -235,11 +237,29 @@ class ClauseTokenizer:
         return Doc(self.vocab, words=words, spaces=[False] * len(words))
 
 
+@contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """spaCy's thinc imports torch when it can (+180 MB resident) though a blank pipeline never uses it:
+    hidden while spaCy is first imported, a batch worker that only segments never loads torch. Where
+    torch is already loaded (the classifier ran first) nothing changes; the classifier imports torch
+    itself whenever it needs it."""
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # import torch → ImportError, for thinc only
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+
+
 @lru_cache(maxsize=1)
 def nlp() -> Any:
     """The spaCy pipeline: blank Chinese (no model download), clause tokens, our boundary component."""
-    import spacy
-    from spacy.language import Language
+    with _torch_hidden():
+        import spacy
+        from spacy.language import Language
 
     if not Language.has_factory("gongkai_sentence_boundaries"):
         Language.component("gongkai_sentence_boundaries", func=_set_boundaries)
