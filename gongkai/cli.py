@@ -43,6 +43,10 @@ _ROW_LABELS_SHORT: dict[str, str] = {
 }
 
 
+DEVICE_HELP = ("where the transformer classifier runs: auto (a CUDA GPU when torch sees one, else the CPU; "
+               "the default), cpu or cuda")
+
+
 def _fmt(cell: Cell) -> str:
     if cell.value is None:
         text = "·"
@@ -128,7 +132,21 @@ def reviewed(args: argparse.Namespace) -> Any:
     return load_corrections(args.corrections) if getattr(args, "corrections", None) else None
 
 
+def use_device(args: argparse.Namespace, command: str) -> bool:
+    """Apply ``--device``; False (after saying why) when the machine cannot run it."""
+    from gongkai.inference.narrative.classify import set_device
+
+    try:
+        set_device(args.device)
+    except ValueError as exc:
+        print(f"gongkai {command}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
+    if not use_device(args, "extract"):
+        return 2
     failed: list[str] = []
     for report in read_reports(args.files, failed, classify=not args.no_classify, classifier=args.classifier,
                                corrections=reviewed(args)):
@@ -307,11 +325,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from gongkai.batch.runner import BatchStopped
     from gongkai.batch.worker import FILE_TIME_LIMIT_S
 
+    if not use_device(args, "batch"):
+        return 2
     corrections = Path(args.corrections or Path(args.out) / "corrections.jsonl").resolve()
     load_corrections(corrections)  # a malformed file stops the batch before it starts, with its line number
     options = Options(classify=not args.no_classify, classifier=args.classifier, sentences=not args.no_sentences,
                       include_text=args.with_text, time_limit=args.time_limit or FILE_TIME_LIMIT_S,
-                      corrections=str(corrections) if corrections.exists() else None, review=args.review)
+                      corrections=str(corrections) if corrections.exists() else None, review=args.review,
+                      device=args.device)
     try:
         result = run_batch(args.inputs, args.out, options=options, workers=args.workers, engine=args.engine,
                            scheduler=args.scheduler, progress=not args.quiet, follow_symlinks=args.follow_symlinks)
@@ -340,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(float32: slower, scores independent of batch and CPU), `transformer` or `tfidf` (fastest), "
                     "or a classifier folder")
     ex.add_argument("--corrections", help="reviewers' cell corrections (corrections.jsonl) to apply")
+    ex.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help=DEVICE_HELP)
     ex.set_defaults(func=cmd_extract)
     check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
@@ -368,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--classifier", help="a shipped classifier by name, `blend-bf16` (the default), `blend` "
                        "(float32: slower, scores independent of batch and CPU), `transformer` or `tfidf` "
                        "(fastest), or a classifier folder")
+    batch.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help=DEVICE_HELP)
     batch.add_argument("--with-text", action="store_true", help="keep each report's full text in reports.jsonl")
     batch.add_argument("--time-limit", type=float, help="seconds one file may take before it becomes an error "
                        "(default 300)")

@@ -48,7 +48,9 @@ def init_worker(options: Options, threads: int | None = None) -> None:
     global _options
     _options = options
     if options.sentences and options.classify:
-        from gongkai.inference.narrative.classify import load_classifier
+        from gongkai.inference.narrative.classify import load_classifier, set_device
+
+        set_device(options.device)
 
         if threads:
             try:

@@ -201,6 +201,10 @@ def run_batch(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[st
         with _stop_on_signals(lambda: sum(counts.values())):
             runner = make_engine(engine, workers, scheduler, log)
             pooled = tag_in_runner(options, engine)
+            if pooled:
+                from gongkai.inference.narrative.classify import set_device
+
+                set_device(options.device)  # the runner's classifier: on the GPU when there is one
             tagger = Tagger(options.classifier, cache_size=options.sentence_cache) if pooled else None
             # With the tagger, workers segment sentences and the runner's one classifier labels them.
             for record in runner.run(jobs(), replace(options, classify=False) if tagger else options):

@@ -45,6 +45,7 @@ class Options:
     # Derive the report's parquet rows here (gongkai.batch.derived.report_rows), in parallel; the runner
     # sets it on a fresh batch, whose tables it writes as records arrive.
     rows: bool = False
+    device: str = "auto"  # where the transformer classifier runs (gongkai.inference.narrative.classify.DEVICES)
 
 
 @dataclass

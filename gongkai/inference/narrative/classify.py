@@ -37,6 +37,9 @@ DEFAULT_MODEL_DIR = BLEND_BF16_DIR
 # Shipped classifiers by name: ``classifier="tfidf"`` picks the fast one without knowing its folder.
 SHIPPED = {"blend": BLEND_DIR, "blend-bf16": BLEND_BF16_DIR, "transformer": TRANSFORMER_DIR, "tfidf": TFIDF_DIR}
 PRECISIONS = ("float32", "bfloat16")
+# Where transformer members run: "auto" (a CUDA GPU when torch sees one, else the CPU), "cpu" or "cuda".
+DEVICES = ("auto", "cpu", "cuda")
+_device = {"setting": "auto"}
 # What a classifier that fails while running falls back to, in order: the float32 blend, then TF-IDF
 # (oneDNN's "could not create a primitive" under a capped address space, bfloat16 unsupported, …).
 FALLBACK_CLASSIFIERS = ("blend", "tfidf")
@@ -84,6 +87,39 @@ class Head:
 
     def decide(self, scores: dict[str, float]) -> list[str]:
         return [lab for lab, th in zip(self.labels, self.thresholds) if scores[lab] >= th]
+
+
+def set_device(device: str) -> None:
+    """Choose where transformer classifiers run from now on in this process (``DEVICES``).
+
+    "cuda" without a GPU torch can use is refused here, with the reason, rather than at the
+    first sentence; classifiers loaded before the change are dropped so that the next use loads
+    them on the new device.
+    """
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; expected one of {', '.join(DEVICES)}")
+    if device == "cuda" and not cuda_available():
+        raise ValueError("--device cuda: torch sees no CUDA GPU here (a CPU build of torch, or no driver)")
+    if device != _device["setting"]:
+        _device["setting"] = device
+        _load_once.cache_clear()
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except ImportError:
+        return False
+
+
+def resolve_device() -> str:
+    """The device a transformer loaded now runs on: "cuda" or "cpu"."""
+    setting = _device["setting"]
+    if setting == "auto":
+        return "cuda" if cuda_available() else "cpu"
+    return setting
 
 
 def bfloat16_supported() -> bool:
@@ -154,7 +190,12 @@ class TransformerClassifier(SentenceClassifier):
         precision = precision or self.head.meta.get("precision", "float32")
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
-        if precision == "bfloat16" and not bfloat16_supported():
+        self.device = resolve_device()
+        if self.device == "cuda":
+            model = model.to("cuda")
+            if precision == "bfloat16" and not torch.cuda.is_bf16_supported():
+                precision = "float32"
+        elif precision == "bfloat16" and not bfloat16_supported():
             warnings.warn("this CPU has no native bfloat16 (AMX or AVX-512 BF16), where it would be slower than "
                           "float32: the transformer runs in float32 (same labels, 2-3x slower than with it)",
                           RuntimeWarning, stacklevel=2)
@@ -162,7 +203,7 @@ class TransformerClassifier(SentenceClassifier):
         self.precision = precision
         if precision == "bfloat16":
             model = model.to(torch.bfloat16)
-        elif self.head.meta.get("quantize", False) if quantize is None else quantize:
+        elif self.device == "cpu" and (self.head.meta.get("quantize", False) if quantize is None else quantize):
             # int8 linear layers: 1.2-1.7x faster on CPU, but activations get one scale per batch, so a
             # sentence's scores depend on its batch mates (model card), and torch deprecates the API;
             # so off unless a model asks for it.
@@ -180,7 +221,9 @@ class TransformerClassifier(SentenceClassifier):
 
     def forward(self, encoding: Any) -> list[list[float]]:
         """Logits of one padded batch (a seam for other runtimes, e.g. the benchmark's ONNX Runtime)."""
-        return self.model(**encoding).logits.float().tolist()
+        if self.device != "cpu":
+            encoding = encoding.to(self.device)
+        return self.model(**encoding).logits.float().cpu().tolist()
 
 
 class TfidfClassifier(SentenceClassifier):

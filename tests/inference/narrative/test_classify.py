@@ -230,3 +230,26 @@ def test_bfloat16_blend_scores_stay_close_to_float32(seeds_dir: Path) -> None:
     a, b = fast.predict(texts, headings), load_classifier("blend").predict(texts, headings)
     assert max(abs(x[k] - y[k]) for (x, _), (y, _) in zip(a, b) for k in LABELS) < 0.05
     assert sum(la != lb for (_, la), (_, lb) in zip(a, b)) <= 1
+
+
+def test_the_device_is_chosen_once_and_cuda_without_a_gpu_is_refused_with_the_reason(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from gongkai.cli import main
+    from gongkai.inference.narrative import classify
+
+    try:
+        with pytest.raises(ValueError, match="unknown device"):
+            classify.set_device("tpu")
+        classify.set_device("cpu")
+        assert classify.resolve_device() == "cpu"
+        assert classify.load_classifier("transformer").device == "cpu"  # type: ignore[attr-defined]
+        if classify.cuda_available():
+            pytest.skip("this machine has a CUDA GPU: the refusal below is for machines without one")
+        classify.set_device("auto")
+        assert classify.resolve_device() == "cpu"
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            classify.set_device("cuda")
+        assert main(["extract", "--device", "cuda", "--no-classify", "report.txt"]) == 2  # before any file
+        assert "no CUDA GPU" in capsys.readouterr().err
+    finally:
+        classify.set_device("auto")
