@@ -124,6 +124,22 @@ def baseline(folder: Path) -> float:
     return n / (time.perf_counter() - start)
 
 
+def single_process(folder: Path, options: Options) -> float:
+    """Docs/s of what a worker does per file (``process``: extract, serialise, derive rows), in this process."""
+    from dataclasses import replace
+
+    from gongkai.batch.worker import process
+
+    options = replace(options, rows=True)
+    paths = sorted(folder.iterdir())
+    for path in paths[:20]:  # imports and first-call costs out of the figure
+        process(path.name, path.read_bytes(), options)
+    start = time.perf_counter()
+    for path in paths:
+        process(path.name, path.read_bytes(), options)
+    return len(paths) / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=2000)
@@ -139,8 +155,12 @@ def main() -> None:
         kinds = "text, HTML and Markdown files" if args.text_only else "files, PDFs included"
         print(f"{n} {kinds} (the real corpus and seeds, replicated with distinct bytes)")
         print(f"baseline: read + sha256 every file: {baseline(corpus):,.0f} files/s")
+        single = single_process(corpus, MODES["tables"]) if "tables" in args.modes.split(",") else None
+        if single:
+            print(f"single process, no batch machinery (--no-sentences): {single:.1f} docs/s")
+        by_mode: dict[str, dict[int, float]] = {}
         for mode in args.modes.split(","):
-            rates: dict[int, float] = {}
+            rates = by_mode[mode] = {}
             for w in workers:
                 out = Path(tmp) / f"out-{mode}-{w}"
                 start = time.perf_counter()
@@ -163,6 +183,14 @@ def main() -> None:
                 for w, rate in rates.items():
                     if w > 1:
                         print(f"{mode:<9} scaling 1 -> {w} workers: efficiency {rate / (w * rates[1]):.2f}")
+            if mode == "tables" and single:
+                for w, rate in rates.items():
+                    print(f"tables    workers={w}: {rate / (w * single):.2f} of {w} x single-process throughput")
+        base = by_mode.get("full-per-worker", {})
+        for mode in ("full", "full-cold"):
+            for w, rate in by_mode.get(mode, {}).items():
+                if base.get(w):
+                    print(f"{mode:<9} workers={w}: {rate / base[w]:.2f}x full-per-worker (the baseline, same run)")
 
 
 if __name__ == "__main__":

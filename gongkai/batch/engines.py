@@ -109,38 +109,47 @@ class LocalEngine:
     def run(self, jobs: Iterable[Job], options: Options) -> Iterator[Record]:
         self.sandboxes = [new_sandbox(options, self.threads, self.log, self.handler) for _ in range(self.workers)]
         stream = iter(jobs)
-        exhausted = False
         limit = options.time_limit + KILL_GRACE_S
+        exhausted = self._feed(stream, limit)
         while True:
-            for sandbox in self.sandboxes:
-                if exhausted or sandbox.busy:
-                    continue
-                job = next(stream, None)
-                if job is None:
-                    exhausted = True
-                    break
-                # The tag keeps what a record needs, not the bytes: the parent lets go of them once sent.
-                sandbox.request(job, replace(job, data=b""), limit)
-                del job
             busy = [s for s in self.sandboxes if s.busy]
             if not busy:
                 return
             soonest = min(s.deadline for s in busy)
             ready = wait_any(busy, min(MAX_WAIT_S, soonest - time.monotonic()))
+            records = []
             for i, sandbox in enumerate(self.sandboxes):
                 if not sandbox.busy:
                     continue
                 job = sandbox.pending
                 if sandbox in ready:
                     try:
-                        yield sandbox.answer()
+                        records.append(sandbox.answer())
                     except WorkerGone:
                         how = sandbox.exit_description()
                         self._replace(i, options)
-                        yield _died(job, how)
+                        records.append(_died(job, how))
                 elif time.monotonic() >= sandbox.deadline:
                     self._replace(i, options)
-                    yield _killed(job, options)
+                    records.append(_killed(job, options))
+            # Free workers get their next file before the caller handles these records (writes the logs,
+            # tags sentences): otherwise each worker would idle for that time on every file.
+            if not exhausted:
+                exhausted = self._feed(stream, limit)
+            yield from records
+
+    def _feed(self, stream: Iterator[Job], limit: float) -> bool:
+        """One job to every free worker; True when the stream has run out."""
+        for sandbox in self.sandboxes:
+            if sandbox.busy:
+                continue
+            job = next(stream, None)
+            if job is None:
+                return True
+            # The tag keeps what a record needs, not the bytes: the parent lets go of them once sent.
+            sandbox.request(job, replace(job, data=b""), limit)
+            del job
+        return False
 
     def close(self) -> None:
         for sandbox in self.sandboxes:

@@ -106,6 +106,22 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
     assert all(records[p.name].status == "report" for p in files)
 
 
+def test_a_freed_worker_has_its_next_file_before_the_caller_handles_the_record(tmp_path: Path) -> None:
+    """The runner writes logs and tags sentences between records; a worker must not idle through that."""
+    files = _reports(tmp_path / "in", 3)
+    jobs = [Job(p.name, p.read_bytes(), sha256_of(p.read_bytes())) for p in files]
+    engine = LocalEngine(1)
+    seen: list[tuple[str, str | None]] = []
+    try:
+        for record in engine.run(jobs, Options(classify=False)):
+            sandbox = engine.sandboxes[0]
+            seen.append((record.input, sandbox.pending.name if sandbox.busy else None))
+    finally:
+        engine.close()
+    names = [p.name for p in files]
+    assert seen == [(names[0], names[1]), (names[1], names[2]), (names[2], None)]
+
+
 def _records(out: Path) -> int:
     manifest = out / "manifest.jsonl"
     return manifest.read_text(encoding="utf-8").count("\n") if manifest.exists() else 0
