@@ -1,6 +1,7 @@
 """Sentence-classifier benchmark: sentences/s on CPU for the shipped models and the TF-IDF baseline.
 
     python benchmarks/classify.py [--threads 2] [--repeat 3] [--batch-size 64] [--model DIR] [--base DIR]
+                                  [--device auto|cpu|cuda] [--only-default]
 
 Sentences are every narrative sentence of the seeds and the real corpus (../shared), repeated
 to at least 2,000. Printed per model: sentences/s (best of ``--repeat`` passes; this VM's CPU
@@ -11,6 +12,12 @@ loaded) it times the same transformer with int8 dynamic quantisation (faster, bu
 depend on the batch: not shipped, see the model card), and ``--base DIR`` times another
 classifier folder (e.g. one fine-tuned from the converted multilingual-e5-small) for the
 comparison in the model card.
+
+Two rows time the default the two ways a batch can feed it: one report's sentences at a time
+(each worker labelling its own reports: short batches, little to sort) and pooled across
+reports, ``POOL_SENTENCES`` at a time, as ``gongkai batch``'s runner does
+(``gongkai.batch.tagging``); the pooled row's ratio is to the per-report row of the same run.
+``--device cuda`` runs the transformers on the GPU (``--only-default`` keeps to those two rows).
 
 Two more rows say how far the 500 sentences/s goal is from reach without retraining: the
 same model run by ONNX Runtime (exported in memory; needs ``pip install onnx onnxruntime``,
@@ -32,16 +39,21 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from gongkai.batch.tagging import POOL_SENTENCES  # noqa: E402
 from gongkai.inference.narrative.classify import (  # noqa: E402
     BATCH_SIZE,
     BLEND_BF16_DIR,
     BLEND_DIR,
+    DEVICES,
     TFIDF_DIR,
     TRANSFORMER_DIR,
     SentenceClassifier,
     TransformerClassifier,
     bfloat16_supported,
+    load_classifier,
     open_classifier,
+    resolve_device,
+    set_device,
 )
 from gongkai.inference.narrative.sentences import segment  # noqa: E402
 from gongkai.training.sentence_data import (  # noqa: E402
@@ -106,6 +118,32 @@ def best_rate(fn, items: list[LabelledSentence], repeat: int) -> float:  # type:
     return len(items) / best
 
 
+def per_report_vs_pooled(items: list[LabelledSentence], repeat: int) -> None:
+    """The default classifier fed one report at a time, then pools of POOL_SENTENCES across reports."""
+    clf = load_classifier(None)
+    distinct = sorted({(s.doc, s.span): s for s in items}.values(), key=lambda s: (s.doc, s.span))
+    reports: dict[str, list[LabelledSentence]] = {}
+    for s in distinct:
+        reports.setdefault(s.doc, []).append(s)
+
+    def per_report(batch: list[LabelledSentence]) -> None:
+        for sentences in reports.values():
+            clf.predict([s.text for s in sentences], [s.heading for s in sentences])
+
+    def pooled(batch: list[LabelledSentence]) -> None:
+        for k in range(0, len(batch), POOL_SENTENCES):
+            pool = batch[k:k + POOL_SENTENCES]
+            clf.predict([s.text for s in pool], [s.heading for s in pool])
+
+    per_report(items[:64])  # warm-up
+    base = best_rate(per_report, distinct, repeat)
+    rate = best_rate(pooled, distinct, repeat)
+    mean = len(distinct) / len(reports)
+    print(f"{'default, one report at a time':<44} {base:9.0f} sentences/s  ({mean:.0f} sentences a report)")
+    print(f"{f'default, pooled {POOL_SENTENCES} across reports':<44} {rate:9.0f} sentences/s  "
+          f"({rate / base:.2f}x one report at a time)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
@@ -115,16 +153,22 @@ def main() -> int:
     parser.add_argument("--baseline", default=str(TFIDF_DIR), help="TF-IDF classifier folder")
     parser.add_argument("--blend", default=str(BLEND_DIR), help="blend classifier folder")
     parser.add_argument("--base", help="another classifier folder to time")
+    parser.add_argument("--device", default="auto", choices=DEVICES, help="where the transformers run")
+    parser.add_argument("--only-default", action="store_true", help="only the default, per report and pooled")
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(args.threads)
+    set_device(args.device)
     shared = shared_dir()
     items = corpus_sentences(shared)
     chars = sum(len(s.text) for s in items) / len(items)
     print(f"{len(items)} sentences (mean {chars:.0f} characters), {args.threads} threads, "
-          f"transformer batches of {args.batch_size}, best of {args.repeat}")
+          f"transformer batches of {args.batch_size}, best of {args.repeat}, device {resolve_device()}")
+    per_report_vs_pooled(items, args.repeat)
+    if args.only_default:
+        return 0
 
     baseline = open_classifier(args.baseline)
 

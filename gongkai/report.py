@@ -253,6 +253,29 @@ class Report:
     def to_json(self, include_text: bool = True, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(include_text=include_text), ensure_ascii=False, indent=indent)
 
+    def frame(self, table: str, attribute: str = "value") -> Any:
+        """表二/三/四 (``proactive``/``requests``/``appeals``) as a pandas DataFrame: template rows by columns.
+
+        ``attribute``: any ``Cell`` field (``confidence``, ``page``, ``raw`` …). A one-value row
+        (``proactive.licensing``) fills the column ``value``. Needs pandas (the ``ml`` extra has it).
+        """
+        if table not in FRAME_TABLES:
+            raise KeyError(f"{table!r}: expected one of {', '.join(FRAME_TABLES)}")
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            from gongkai.errors import MissingDependencyError
+
+            raise MissingDependencyError("Report.frame needs pandas: pip install pandas") from exc
+        rows: dict[str, dict[str, Any]] = {}
+        for path, cell in getattr(self, table).cells():
+            row, _, column = path.partition(".")
+            rows.setdefault(row, {})[column or "value"] = getattr(cell, attribute)
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+
+FRAME_TABLES = ("proactive", "requests", "appeals")
+
 
 def _table_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
     blank = Report()

@@ -108,3 +108,17 @@ def test_checks_can_be_skipped_for_tables_only(seeds_dir: Path) -> None:
     assert full.findings and full.claims
     assert tables_only.findings == [] and tables_only.claims == []
     assert tables_only.to_dict(include_text=False)["requests"] == full.to_dict(include_text=False)["requests"]
+
+
+def test_tables_as_dataframes_match_the_cells(seeds_dir: Path) -> None:
+    report = gongkai.extract(sorted(seeds_dir.glob("*.txt"))[0], classify=False)
+    requests = report.frame("requests")
+    assert requests.loc["new_received", "total"] == report.requests.new_received.total.value
+    assert list(requests.columns) == ["natural_person", "commercial", "research", "social_welfare", "legal_service",
+                                      "other", "total"]
+    assert report.frame("appeals", "confidence").loc["review", "total"] == report.appeals.review.total.confidence
+    proactive = report.frame("proactive")
+    assert proactive.loc["licensing", "value"] == report.proactive.licensing.value
+    assert proactive.loc["regulations", "issued"] == report.proactive.regulations.issued.value
+    with pytest.raises(KeyError, match="expected one of"):
+        report.frame("sentences")

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,10 @@ BATCH_SIZE = 64
 # kernels for (pooled corpus sentences, one run: 290 → 325 sentences/s); the attention mask keeps
 # the padding out of the scores.
 PAD_TO = 8
+# Most tokens in one batch (sentences x padded length): activations grow with it, speed does not
+# (the corpus's sentences pooled, 2 threads: peak +276 MB over the loaded model at 64 sentences a
+# batch, +136 MB at 24, the same sentences/s within this machine's noise).
+TOKEN_BUDGET = 2048
 
 
 def model_input(sentence: str, heading: str | None) -> tuple[str, str]:
@@ -133,17 +138,59 @@ def bfloat16_supported() -> bool:
 
 
 def batched_logits(tokenizer: Any, forward: Callable[[Any], list[list[float]]],
-                   pairs: Sequence[tuple[str, str]], batch_size: int = BATCH_SIZE) -> list[list[float]]:
-    """Raw logits in input order, batched by length so that little padding is computed."""
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+                   pairs: Sequence[tuple[str, str]], batch_size: int = BATCH_SIZE,
+                   token_budget: int = TOKEN_BUDGET) -> list[list[float]]:
+    """Raw logits in input order. Tokenised once, then batched by length (little padding computed)
+    and under a token budget (long sentences come in smaller batches: bounded activations)."""
+    if not pairs:
+        return []
+    enc = tokenizer([p[0] for p in pairs], [p[1] for p in pairs], truncation=True, max_length=MAX_TOKENS)
+    lengths = [len(ids) for ids in enc["input_ids"]]
+    order = sorted(range(len(pairs)), key=lengths.__getitem__)
     out: list[list[float]] = [[] for _ in pairs]
-    for k in range(0, len(order), batch_size):
-        idx = order[k: k + batch_size]
-        enc = tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], padding=True, pad_to_multiple_of=PAD_TO,
-                        truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-        for i, row in zip(idx, forward(enc)):
+    for idx in length_batches(order, lengths, batch_size, token_budget):
+        for i, row in zip(idx, forward(_padded(tokenizer, enc, idx, lengths))):
             out[i] = row
     return out
+
+
+def _padded_width(tokens: int) -> int:
+    return -(-tokens // PAD_TO) * PAD_TO
+
+
+def length_batches(order: Sequence[int], lengths: Sequence[int], batch_size: int,
+                   token_budget: int) -> Iterator[list[int]]:
+    """Consecutive runs of ``order`` (ascending length) of at most ``batch_size`` items and, once
+    padded, ``token_budget`` tokens (a single longer item still makes a batch)."""
+    batch: list[int] = []
+    for i in order:
+        if batch and (len(batch) >= batch_size or (len(batch) + 1) * _padded_width(lengths[i]) > token_budget):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
+def _padded(tokenizer: Any, enc: Any, idx: Sequence[int], lengths: Sequence[int]) -> Any:
+    """One batch's tensors, padded to a multiple of ``PAD_TO`` on the tokenizer's padding side."""
+    import torch
+    from transformers import BatchEncoding
+
+    width = _padded_width(max(lengths[i] for i in idx))
+    left = getattr(tokenizer, "padding_side", "right") == "left"
+    tensors = {}
+    for key in enc.keys():
+        fill = tokenizer.pad_token_id if key == "input_ids" else 0
+        tensor = torch.full((len(idx), width), fill, dtype=torch.long)
+        for r, i in enumerate(idx):
+            row = torch.tensor(enc[key][i], dtype=torch.long)
+            if left:
+                tensor[r, width - len(row):] = row
+            else:
+                tensor[r, :len(row)] = row
+        tensors[key] = tensor
+    return BatchEncoding(tensors)
 
 
 class SentenceClassifier:
@@ -226,11 +273,57 @@ class TransformerClassifier(SentenceClassifier):
         return self.model(**encoding).logits.float().cpu().tolist()
 
 
+class CharTfidf:
+    """scikit-learn's ``TfidfVectorizer(analyzer="char", sublinear_tf=True)`` (lower-cased, l2 rows)
+    with a fixed vocabulary, for inference without scikit-learn: its import alone costs a process
+    about 130 MB of memory, more than the rest of the TF-IDF model. Same features (a test holds it)."""
+
+    _spaces = re.compile(r"\s\s+")  # scikit-learn's whitespace normalisation before n-grams
+
+    def __init__(self, grams: Sequence[str], ngram_range: tuple[int, int], idf: Any) -> None:
+        self.vocabulary_ = {g: i for i, g in enumerate(grams)}
+        self.ngram_range = ngram_range
+        self.idf_ = idf  # numpy float64 [features]
+
+    def _grams(self, text: str) -> Iterator[str]:
+        text = self._spaces.sub(" ", text.lower())
+        low, high = self.ngram_range
+        for n in range(low, min(high, len(text)) + 1):
+            for i in range(len(text) - n + 1):
+                yield text[i:i + n]
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        import numpy
+        from scipy.sparse import csr_matrix
+
+        vocabulary = self.vocabulary_
+        indptr, indices, data = [0], [], []
+        for text in texts:
+            counts: dict[int, int] = {}
+            for gram in self._grams(text):
+                j = vocabulary.get(gram)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            columns = numpy.array(sorted(counts), dtype=numpy.int64)
+            values = numpy.array([counts[j] for j in columns], dtype=numpy.float64)
+            values = (numpy.log(values) + 1.0) * self.idf_[columns]
+            norm = numpy.sqrt(numpy.dot(values, values))
+            if norm > 0:
+                values /= norm
+            indices.append(columns)
+            data.append(values)
+            indptr.append(indptr[-1] + len(columns))
+        flat = numpy.concatenate(indices) if indices else numpy.zeros(0, dtype=numpy.int64)
+        return csr_matrix((numpy.concatenate(data) if data else numpy.zeros(0), flat, indptr),
+                          shape=(len(texts), len(vocabulary)))
+
+
 class TfidfClassifier(SentenceClassifier):
     """Character n-gram TF-IDF of the sentence and of its heading, one linear model per label.
 
     Stored without pickles: n-gram vocabularies as JSON, IDF weights and coefficients as
-    safetensors; the scikit-learn vectorizers are rebuilt from them.
+    safetensors; at inference the vectorizers are ``CharTfidf`` (no scikit-learn import),
+    in training scikit-learn's.
     """
 
     WEIGHTS = "tfidf.safetensors"
@@ -274,19 +367,14 @@ class TfidfClassifier(SentenceClassifier):
     def load(cls, directory: str | Path) -> TfidfClassifier:
         try:
             from safetensors.numpy import load_file
-            from sklearn.feature_extraction.text import TfidfVectorizer
         except ImportError as exc:  # pragma: no cover - depends on the installation
-            raise MissingDependencyError("the TF-IDF classifier needs scikit-learn and safetensors: "
+            raise MissingDependencyError("the TF-IDF classifier needs scipy and safetensors: "
                                          "pip install 'gongkai[ml]'") from exc
         directory = Path(directory)
         tensors = load_file(str(directory / cls.WEIGHTS))
         vocab = json.loads((directory / cls.VOCABULARY).read_text(encoding="utf-8"))
-        vectorizers = []
-        for k, part in enumerate(vocab):
-            v = TfidfVectorizer(analyzer="char", ngram_range=tuple(part["ngram_range"]), sublinear_tf=True,
-                                vocabulary={g: i for i, g in enumerate(part["grams"])})
-            v.idf_ = tensors[f"idf_{k}"].astype("float64")
-            vectorizers.append(v)
+        vectorizers = [CharTfidf(part["grams"], tuple(part["ngram_range"]), tensors[f"idf_{k}"].astype("float64"))
+                       for k, part in enumerate(vocab)]
         return cls(vectorizers, tensors["coef"].astype("float64"), tensors["intercept"].astype("float64"),
                    Head.load(directory / HEAD_FILE))
 

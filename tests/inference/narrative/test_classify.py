@@ -253,3 +253,32 @@ def test_the_device_is_chosen_once_and_cuda_without_a_gpu_is_refused_with_the_re
         assert "no CUDA GPU" in capsys.readouterr().err
     finally:
         classify.set_device("auto")
+
+
+def test_inference_tfidf_features_equal_scikit_learns(seeds_dir: Path) -> None:
+    """CharTfidf stands in for TfidfVectorizer at inference: the same features, so the same scores."""
+    import numpy
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from gongkai.inference.narrative.sentences import segment
+
+    clf = TfidfClassifier.load(TFIDF_DIR)
+    texts = [s.text for p in sorted(seeds_dir.glob("*.txt"))[:3] for s in segment(p.read_text(encoding="utf-8"))]
+    texts += ["", "a", "AB  c\t\n d", "表三  一、本年新收\u3000 95 件", "ÄÖ 全角ＡＢＣ"]
+    for ours in clf.vectorizers:
+        theirs = TfidfVectorizer(analyzer="char", ngram_range=ours.ngram_range, sublinear_tf=True,
+                                 vocabulary=ours.vocabulary_)
+        theirs.idf_ = ours.idf_
+        assert numpy.allclose(ours.transform(texts).toarray(), theirs.transform(texts).toarray(), rtol=0, atol=1e-12)
+
+
+def test_the_tfidf_model_runs_without_importing_scikit_learn() -> None:
+    """scikit-learn's import costs a process ~130 MB: the batch runner and every worker would pay it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from gongkai.inference.narrative.classify import TFIDF_DIR, open_classifier; "
+            "print(open_classifier(TFIDF_DIR).predict(['本机关加强政府信息公开平台建设'], [None])[0][1]); "
+            "print('sklearn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "False"
