@@ -5,7 +5,8 @@
 Replicates the real corpus (../shared/corpus/real and the seeds) into a temporary folder until
 it holds ``--files`` files, each copy made distinct (a trailing blank line, comment or PDF
 trailer byte, so that duplicate detection does not skip it), then runs a fresh batch per
-mode and worker count and prints documents/s, peak resident memory of the runner, of the
+mode and worker count, each in a fresh process (no model an earlier run loaded counts), and
+prints documents/s, peak resident memory of the runner, of the
 largest worker and of the whole process tree (sampled), and the scaling efficiency (rate on
 N workers / (N x rate on 1)). Modes:
 ``tables`` (--no-sentences: tables, fields, claims, findings), ``unscored`` (sentences
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import shutil
+import json
+import subprocess
 import sys
 import tempfile
 import threading
@@ -140,7 +142,25 @@ def single_process(folder: Path, options: Options) -> float:
     return len(paths) / (time.perf_counter() - start)
 
 
+def one_run(mode: str, workers: int, corpus: Path) -> dict[str, float]:
+    """One fresh batch of ``mode`` over ``corpus``: rate, memory and tagging figures (a JSON line)."""
+    with tempfile.TemporaryDirectory(prefix="gongkai-batch-out-") as tmp:
+        start = time.perf_counter()
+        sampler = TreeSampler()
+        result = run_batch([corpus], Path(tmp) / "out", options=MODES[mode], workers=workers, progress=False)
+        seconds = time.perf_counter() - start
+        mem = sampler.stop()
+    t = result.tagging
+    return {"docs": sum(result.counts.values()), "seconds": seconds, "errors": result.counts.get("error", 0),
+            "runner": mem.runner, "worker": mem.worker, "pss": mem.tree_pss, "rss": mem.tree_rss,
+            "sentences": t.sentences if t else 0, "scored": t.scored if t else 0, "cached": t.cached if t else 0,
+            "hit_rate": t.hit_rate if t else 0.0, "pools": t.pools if t else 0}
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--one"]:  # a child run (see main's loop)
+        print(json.dumps(one_run(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--modes", default="tables,unscored,full,full-cold,full-per-worker,tfidf")
@@ -162,23 +182,19 @@ def main() -> None:
         for mode in args.modes.split(","):
             rates = by_mode[mode] = {}
             for w in workers:
-                out = Path(tmp) / f"out-{mode}-{w}"
-                start = time.perf_counter()
-                sampler = TreeSampler()
-                result = run_batch([corpus], out, options=MODES[mode], workers=w, progress=False)
-                seconds = time.perf_counter() - start
-                mem = sampler.stop()
-                done = sum(result.counts.values())
-                rates[w] = done / seconds
-                print(f"{mode:<9} workers={w}: {done} docs in {seconds:6.1f} s = {rates[w]:7.1f} docs/s; "
-                      f"errors {result.counts.get('error', 0)}; peak memory: runner {mem.runner:,.0f} MB, largest "
-                      f"worker {mem.worker:,.0f} MB, whole batch {mem.tree_pss:,.0f} MB PSS "
-                      f"({mem.tree_rss:,.0f} MB as a sum of resident sets)")
-                if result.tagging and result.tagging.sentences:
-                    t = result.tagging
-                    print(f"{'':<9} sentences {t.sentences:,}: {t.scored:,} scored by the runner's classifier, "
-                          f"{t.cached:,} repeats ({t.hit_rate:.1%} cache hit rate), {t.pools} pools")
-                shutil.rmtree(out)
+                # Each run in a fresh process: a runner's memory must not include models an earlier mode loaded.
+                done = subprocess.run([sys.executable, __file__, "--one", mode, str(w), str(corpus)],
+                                      capture_output=True, text=True, check=True)
+                run = json.loads(done.stdout.splitlines()[-1])
+                rates[w] = run["docs"] / run["seconds"]
+                print(f"{mode:<9} workers={w}: {run['docs']} docs in {run['seconds']:6.1f} s = {rates[w]:7.1f} docs/s; "
+                      f"errors {run['errors']}; peak memory: runner {run['runner']:,.0f} MB, largest "
+                      f"worker {run['worker']:,.0f} MB, whole batch {run['pss']:,.0f} MB PSS "
+                      f"({run['rss']:,.0f} MB as a sum of resident sets)")
+                if run["sentences"]:
+                    print(f"{'':<9} sentences {run['sentences']:,}: {run['scored']:,} scored by the runner's "
+                          f"classifier, {run['cached']:,} repeats ({run['hit_rate']:.1%} cache hit rate), "
+                          f"{run['pools']} pools")
             if 1 in rates:
                 for w, rate in rates.items():
                     if w > 1:

@@ -38,12 +38,22 @@ def notebook_paths(names: list[str] | None = None) -> list[Path]:
 
 def execute(path: Path) -> Any:
     """The notebook run top to bottom in a fresh kernel; raises ``CellExecutionError`` on an error."""
+    import tempfile
+
     import nbformat
+    from jupyter_client import KernelManager
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    with tempfile.TemporaryDirectory(prefix="gongkai-kernel-") as sockets:
+        # The kernel talks over Unix sockets in a private folder, not TCP ports (even on loopback).
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        try:
+            NotebookClient(nb, km=km, timeout=CELL_TIMEOUT_S, record_timing=False,
+                           resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        finally:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     return nb
 
 
