@@ -24,7 +24,8 @@ Accuracy, one block per set:
   once with blank cells (``--blank-rate``);
 - scraped family: ``layouts=("scraped",)``, without and with blank cells (blanks printed as
   nothing are ambiguous by nature, so both are reported);
-- shredded markdown: ``layouts=("markdown_shredded",)``, no blank cells;
+- shredded markdown: ``layouts=("markdown_shredded",)``, without and with blank cells (empty pipe
+  cells, or cells left out of a 表二 row: ``blank_dropped``);
 - seeds and real corpus with gold: ``gongkai/annotations/gold/{seeds,corpus}/*.json`` against the
   files in ../shared/seeds and ../shared/corpus/real (a gold path the template lacks is skipped).
   PDFs are benchmarked in benchmarks/pdf.py, not here.
@@ -425,6 +426,7 @@ def accuracy(args: argparse.Namespace) -> None:
         ("scraped family, no blanks", ("scraped",), 0.0, True),
         (f"scraped family, {args.blank_rate:.0%} blanks", ("scraped",), args.blank_rate, True),
         ("shredded markdown", ("markdown_shredded",), 0.0, True),
+        (f"shredded markdown, {args.blank_rate:.0%} blanks", ("markdown_shredded",), args.blank_rate, True),
     )
     for label, layouts, blank_rate, by_trait in generated_sets:
         items = generate(args.variants, seed=args.seed, layouts=layouts, noise=noise, blank_rate=blank_rate)

@@ -1358,6 +1358,7 @@ SCRAPED_TRAITS: tuple[str, ...] = SEPARATOR_TRAITS + (
 SHREDDED_TRAITS: tuple[str, ...] = (
     "label_detached", "label_after_values", "label_wrapped", "header_repeated", "header_lost", "header_as_text",
     "empty_rows", "page_numbers", "trailing_cell", "caption", "blank_nothing", "all_zero", "template_2019",
+    "blank_dropped", "prose_before_table",
 )
 LAYOUT_TRAITS: dict[str, tuple[str, ...]] = {"scraped": SCRAPED_TRAITS, "markdown_shredded": SHREDDED_TRAITS}
 
@@ -1790,7 +1791,17 @@ SHREDDED_TRAIT_RATES: dict[str, float] = {
     "page_numbers": 0.4,        # page-number lines between fragments
     "trailing_cell": 0.3,       # rows with an extra empty last cell
     "caption": 0.5,             # a "## 表三：…" line before a table's first fragment
+    "blank_dropped": 0.4,       # a blank cell left out of its row (fewer cells than the header: r006)
+    "prose_before_table": 0.3,  # a paragraph between 二、主动公开… and 表二 naming its rows and counts,
+                                # and 表二's clause lines (第二十条第（一）项 …) lost
 }
+# What that paragraph says (2021 template): the table's own 本年制发 and 现行有效 counts, in prose
+# that names the rows, so a reader that takes the first mention of 规章 reads the prose as the row.
+PROSE_BEFORE_T2_FORMS: tuple[str, ...] = (
+    "全年主动公开市政府规章{a}件、行政规范性文件{b}件。",
+    "本年度新制发规章{a}件，规范性文件{b}件，均已在门户网站集中公开。",
+    "现行有效规章{c}件、行政规范性文件{d}件，本年新制发规章{a}件。",
+)
 # How a report prints table header rows (one mode per report).
 SHREDDED_HEADER_MODES: dict[str, float] = {
     "header_as_text": 0.35, "header_repeated": 0.25, "header_lost": 0.2, "header_once": 0.2,
@@ -1823,6 +1834,8 @@ class _ShredStyle:
     page_numbers: bool
     trailing: bool
     caption: bool
+    blank_dropped: bool = False
+    clauses_lost: bool = False  # 表二's 第二十条第（…）项 lines not printed (set with prose_before_table)
     page: int = 1
     traits: set[str] = field(default_factory=set)
 
@@ -1836,7 +1849,7 @@ class _ShredStyle:
             wrap=rng.randint(*LABEL_WRAP_WIDTHS) if rng.random() < rates["label_wrapped"] else None,
             empty_rows=rng.random() < rates["empty_rows"], page_numbers=rng.random() < rates["page_numbers"],
             trailing=rng.random() < rates["trailing_cell"], caption=rng.random() < rates["caption"],
-            page=rng.randint(*FIRST_TABLE_PAGE),
+            blank_dropped=rng.random() < rates["blank_dropped"], page=rng.randint(*FIRST_TABLE_PAGE),
         )
 
 
@@ -1857,7 +1870,7 @@ def _shred_table(grid: Grid, style: _ShredStyle) -> str:
         style.traits.add("caption")
     header_rows: list[_Line] = []
     column_header: list[str] | None = None
-    fragment: list[tuple[list[str], list[str], bool]] = []
+    fragment: list[tuple[list[str], list[str], bool, bool]] = []
     target = rng.randint(*SHREDDED_FRAGMENT_ROWS)
     fragments_done = 0
 
@@ -1867,7 +1880,7 @@ def _shred_table(grid: Grid, style: _ShredStyle) -> str:
             return
         rows: list[list[str]] = []
         label_lines: list[str] = []
-        for labels, values, detachable in fragment:
+        for labels, values, detachable, dropped in fragment:
             cells = list(values)
             if detachable and style.detach and rng.random() < DETACHED_ROW_SHARE:
                 style.traits.add("label_detached")
@@ -1878,7 +1891,8 @@ def _shred_table(grid: Grid, style: _ShredStyle) -> str:
                     label_lines += lines
             else:
                 cells = labels + cells
-            if style.trailing and rng.random() < TRAILING_ROW_SHARE and values and values[-1]:
+            # A converter that leaves empty cells out does not add one at the end of that row.
+            if style.trailing and not dropped and rng.random() < TRAILING_ROW_SHARE and values and values[-1]:
                 style.traits.add("trailing_cell")
                 cells.append("")
             rows.append(cells)
@@ -1903,7 +1917,8 @@ def _shred_table(grid: Grid, style: _ShredStyle) -> str:
         if not line.has_values:
             flush()
             if line.kinds[0] == "clause":
-                out.append(line.cells[0])
+                if not (style.clauses_lost and grid.name == "表二"):
+                    out.append(line.cells[0])
                 continue
             header_rows.append(line)
             if style.header_mode == "header_as_text":
@@ -1920,9 +1935,15 @@ def _shred_table(grid: Grid, style: _ShredStyle) -> str:
             continue
         labels = [cell.text for cell in row if cell.kind != "value"]
         values = [cell.text for cell in row if cell.kind == "value"]
+        dropped = False
         if any(cell.blank for cell in row):
-            style.traits.add("blank_nothing")
-        fragment.append((labels, values, grid.name == "表三" and bool(labels)))
+            if style.blank_dropped and grid.name == "表二":
+                dropped = True  # the row prints fewer cells than its header
+                values = [cell.text for cell in row if cell.kind == "value" and not cell.blank]
+                style.traits.add("blank_dropped")
+            else:
+                style.traits.add("blank_nothing")
+        fragment.append((labels, values, grid.name == "表三" and bool(labels), dropped))
         if len(fragment) >= target:
             flush()
     flush()
@@ -1950,6 +1971,16 @@ def _markdown_shredded(spec: ReportSpec, rng: random.Random, noise: float) -> Pr
             if block.text:
                 pieces.append((block.text, "para"))
         else:
+            counts = [spec.values.get(f"proactive.{row}.{column}") for column in ("issued", "in_force")
+                      for row in ("regulations", "normative_documents")]
+            if (block.grid.name == "表二" and spec.template == "2021" and None not in counts
+                    and rng.random() < SHREDDED_TRAIT_RATES["prose_before_table"]):
+                a, b, c, d = counts
+                pieces.append((rng.choice(PROSE_BEFORE_T2_FORMS).format(a=a, b=b, c=c, d=d), "para"))
+                style.traits.add("prose_before_table")
+                # Its clause lines lost too (r006 prints them apart from the rows): the table's region
+                # then starts at the section heading, and the prose is inside it.
+                style.clauses_lost = True
             pieces.append((_shred_table(block.grid, style), "table"))
     out: list[str] = []
     after_sentence: str | None = None

@@ -582,6 +582,23 @@ def label_wrapped_shown(region: str) -> bool:
     return any(len(lab) >= 4 and lab in joined and not any(lab in line for line in lines) for lab in labels)
 
 
+def table2_region(text: str) -> str:
+    start = text.index("主动公开政府信息情况", text.index("一、"))
+    return text[start:text.index("收到和处理政府信息公开申请情况", start)]
+
+
+def dropped_blanks_shown(report: SynthReport) -> bool:
+    """表二 has blank cells, and no 表二 pipe row prints an empty cell for them: they were left out."""
+    if report.format_version == "2019":
+        gold = [v for row in report.proactive_2019.values() for v in row.values()]
+    else:
+        gold = [v for k, v in report.gold.items() if k.startswith("proactive.")]
+    split = [line.strip().strip("|").split("|") for line in pipe_lines(table2_region(report.text or ""))]
+    rows = [cells for cells in split if any(c.strip() for c in cells)]  # all-empty rows are another trait
+    # (an empty last cell is the trailing_cell trait, printed only on rows that dropped nothing)
+    return None in gold and bool(rows) and not any(not c.strip() for cells in rows for c in cells[:-1])
+
+
 SHREDDED_CHECKS: dict[str, Callable[[SynthReport], bool]] = {
     "label_detached": lambda r: any(values_only(x) for x in table3_region(r.text or "").splitlines())
     and any(label_line(x) for x in table3_region(r.text or "").splitlines()),
@@ -601,6 +618,8 @@ SHREDDED_CHECKS: dict[str, Callable[[SynthReport], bool]] = {
     == "".join(expected_table3(r.gold, r.format_version)),
     "all_zero": SCRAPED_CHECKS["all_zero"],
     "template_2019": SCRAPED_CHECKS["template_2019"],
+    "blank_dropped": dropped_blanks_shown,
+    "prose_before_table": lambda r: re.search(r"规章\d+件", tables_region(r).split("\n|")[0]) is not None,
 }
 FAMILY_CHECKS: dict[str, dict[str, Callable[[SynthReport], bool]]] = {
     "scraped": SCRAPED_CHECKS, "markdown_shredded": SHREDDED_CHECKS,

@@ -8,8 +8,8 @@ repairs its number needed, whether its row's arithmetic holds — from which
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from gongkai.inference.tables import template as T
 from gongkai.inference.tables.align import (
@@ -50,11 +50,16 @@ LOST_LABEL_COST = 2.0
 
 _T3_ANCHOR_RE = re.compile(r"本\s*年\s*新\s*[收牧]")
 _T4_ANCHOR_RE = re.compile(r"结\s*果(?:\s|<br\s*/?>)*维\s*持")
-_T2_ANCHOR_RE = re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项|主动公开政府信息情况")
+_T2_ANCHOR_RE = re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项|主动\s*公开\s*政府\s*信息\s*情况")
+# 表二 rows the 2019 template has and the 2021 one does not.
+ROWS_ONLY_2019 = ("其他对外管理服务事项", "政府集中采购")
+# Every marker of 表二 lost (no heading, caption, clause or header): its first row, 规章, starts it.
+_T2_FIRST_ROW_RE = re.compile(r"(?m)^[ \t\u3000|]*规\s*章[ \t\u3000]*\|?[ \t\u3000]*[0-9０-９]")
 _AFTER_TABLES_RE = re.compile(
     r"(?:^|\n|\s)(?:#+\s*)?(?:五|5)\s*[、.．]?\s*(?:政府信息公开工作)?存在的主要问题|存在的主要问题及改进"
 )
-_T4_HEADING_RE = re.compile(r"行政复议[、和及]\s*(?:提起)?行政诉讼情况|行政复议、行政诉讼")
+# (行.: one character of 行政 may be OCR-damaged, "行攻复议": the rest of the heading still says which.)
+_T4_HEADING_RE = re.compile(r"行.复议[、和及]\s*(?:提起)?行.诉讼情况|行.复议、行.诉讼")
 # 表二's first clause heading followed by its first rows (规章 / 规范性文件).
 _T2_FIRST_CLAUSE_RE = re.compile(r"第二十条第\s*[（(]\s*一\s*[）)]\s*项(?=[^。]{0,200}?(?:规章|规范性文件))", re.S)
 # The last row label of 表二 (2021 / 2019) and the last column header of 表四, after which only values follow.
@@ -149,7 +154,7 @@ def find_regions(text: str) -> Regions:
         t3_start = _near_line_start(text, head3.start() if head3 else t3_anchor)
         t3 = (t3_start, max(t4_start, t3_anchor))
     t2_end = t3[0] if t3 else t4_start
-    t2_match = _T2_ANCHOR_RE.search(text, 0, t2_end)
+    t2_match = _T2_ANCHOR_RE.search(text, 0, t2_end) or _T2_FIRST_ROW_RE.search(text, 0, t2_end)
     t2 = (t2_match.start(), t2_end) if t2_match else None
     if t2 is not None:
         # The anchor may be the prose heading 二、主动公开…; the table starts at its last mention.
@@ -572,19 +577,17 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
     read.layouts.update(stream.layouts)
     # Column headers are compared without spaces and with 本年度 read as 本年 (both are printed).
     segment = re.sub(r"\s+", "", text[region[0]:region[1]]).replace("本年度", "本年")
-    is_2019 = any(m in segment for m in T.MARKERS_2019) and not any(
-        m in segment for m in ("本年制发件数", "本年废止件数")
-    )
+    headed_2021 = any(m in segment for m in ("本年制发件数", "本年废止件数"))
+    # Its column headers tell the 2019 table; with them lost, the rows only it has do.
+    is_2019 = not headed_2021 and (any(m in segment for m in T.MARKERS_2019)
+                                   or any(m in segment for m in ROWS_ONLY_2019))
     read.format_version = "2019" if is_2019 else ("2021" if any(m in segment for m in T.MARKERS_2021) else "unknown")
     rows = group_rows(stream.tokens)
     if is_2019:
         _read_proactive_2019(text, rows, report, read)
         return
     seen: set[int] = set()
-    for row in rows:
-        match = PROACTIVE_MATCHER.match_parts(row.label_texts[-1:]) if row.labels else None
-        if match is None or match.index in seen or not row.values:
-            continue
+    for row, match in _best_rows(rows, PROACTIVE_MATCHER, lambda i: len(T.PROACTIVE_ROWS_2021[i].paths)):
         spec = T.PROACTIVE_ROWS_2021[match.index]
         slots = _row_slots(text, row, len(spec.paths), _proactive_plausible if len(spec.paths) == 3 else None)
         seen.add(match.index)
@@ -593,6 +596,35 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
             read.evidence[f"proactive.{path}"].unchecked_run = len(slots) > 1 and slot.method.startswith("run")
     if seen:
         read.found["proactive"] = True
+
+
+def _best_rows(rows: list[RowObservation], matcher: LabelMatcher, width: Callable[[int], int]
+               ) -> list[tuple[RowObservation, LabelMatch]]:
+    """Per template row, the printed row that reads as it, in reading order. When several match
+    (a 表二 region may start in the prose: "全年主动公开市政府规章22件" before the row "规章 22 235"),
+    the one printing as many values as the row has cells wins, then the first."""
+    best: dict[int, tuple[int, int, RowObservation, LabelMatch]] = {}
+    for n, row in enumerate(rows):
+        match = matcher.match_parts(row.label_texts[-1:]) if row.labels else None
+        if match is None or not row.values:
+            continue
+        misfit = abs(width(match.index) - len(row.values))
+        if match.index not in best or misfit < best[match.index][0]:
+            best[match.index] = (misfit, n, row, match)
+    return [(row, match) for _, _, row, match in sorted(best.values(), key=lambda b: b[1])]
+
+
+def _own_pipe_cells(text: str, row: RowObservation) -> bool:
+    """Every value of the row is a number alone in its own Markdown pipe cell."""
+    if not row.values or any(t.kind != "number" for t in row.values):
+        return False
+    first, last = row.values[0], row.values[-1]
+    line_start = text.rfind("\n", 0, first.start) + 1
+    return ("|" in text[line_start:first.start] and _CELL_END_RE.match(text, last.end) is not None
+            and all("|" in text[a.end:b.start] for a, b in zip(row.values, row.values[1:])))
+
+
+_CELL_END_RE = re.compile(r"[ \t\u3000]*\|")
 
 
 def _proactive_plausible(values: list[int]) -> bool:
@@ -611,6 +643,14 @@ def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | Non
                signed: bool = False) -> list[SlotValue]:
     """A row's slots: decoded when its digits ran together (or a sign is glued to a number in a
     row of signed changes: "0-4 0" is 0, -4, 0), else by count or position."""
+    if len(row.values) < width and _own_pipe_cells(text, row):
+        # Markdown cells are certain boundaries: a row printing fewer cells than it has dropped its
+        # blanks ("| 规章 | 22 | 235 |" under three columns). No number is cut; where the blanks
+        # were is a prior (run_short: a guess the confidence says is one), never "by position".
+        whole = [replace(p, whole=True) for p in pieces_of(row.values, signed)]
+        if whole and (d := decode_row(whole, width, check)) is not None and d.short:
+            choose_rows({"row": d}, {}, None)
+            return decoded_slots(d, text)
     glued_sign = signed and any(a.kind == "empty" and a.text != "" and a.text in "-−－" and a.end == b.start
                                 and b.kind != "empty"
                                 for a, b in zip(row.values, row.values[1:]))
@@ -623,10 +663,7 @@ def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | Non
 
 def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, read: TableRead) -> None:
     seen: set[int] = set()
-    for row in rows:
-        match = PROACTIVE_2019_MATCHER.match_parts(row.label_texts[-1:]) if row.labels else None
-        if match is None or match.index in seen or not row.values:
-            continue
+    for row, match in _best_rows(rows, PROACTIVE_2019_MATCHER, lambda i: len(T.PROACTIVE_ROWS_2019[i][1])):
         label, columns = T.PROACTIVE_ROWS_2019[match.index]
         change = next((i for i, c in enumerate(columns) if "增" in c), None)
         slots = _row_slots(text, row, len(columns), _change_within(change) if change else None,

@@ -55,3 +55,19 @@ def test_missing_table_four_is_warned_and_its_cells_have_no_confidence() -> None
     assert any("表四" in w for w in report.warnings)
     assert report.appeals.review.total.value is None and report.appeals.review.total.confidence == 0.0
     assert report.requests.total.total.value is not None
+
+
+def test_a_pipe_row_that_left_out_its_blank_keeps_its_numbers_whole_and_doubts_the_place() -> None:
+    """Shredded Markdown (r006): "| 规章 | 22 | 235 |" under three columns, and prose before the table
+    naming the row with another number. The prose is not the row; 22 and 235 are never cut."""
+    text = ("二、主动公开政府信息情况\n\n全年主动公开市政府规章41件、行政规范性文件7件。\n\n"
+            "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n|---|---|---|---|\n"
+            "## 表二：主动公开政府信息情况\n| 规章 | 22 | 235 |\n|---|---|---|\n"
+            "| 行政规范性文件 | 34 | 189 |\n|---|---|---|\n\n"
+            "三、收到和处理政府信息公开申请情况\n\n本年新收政府信息公开申请 0 0 0 0 0 0 0\n")
+    report = gongkai.extract(text, sentences=False)
+    rows = report.proactive
+    assert [c.value for c in (rows.regulations.issued, rows.regulations.repealed, rows.regulations.in_force)] == [
+        22, None, 235]
+    assert [rows.normative_documents.issued.value, rows.normative_documents.in_force.value] == [34, 189]
+    assert all(c.confidence < 0.5 for c in (rows.regulations.issued, rows.regulations.in_force))
