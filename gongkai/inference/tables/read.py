@@ -368,8 +368,8 @@ def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tupl
     When the rows that print exactly one value per column are as many as a template has rows,
     and the labels placed fewer of them, the template's order places them all.
     """
-    full = [row for row in rows if row.values and row.numbers == REQUEST_WIDTH
-            and all(t.kind in ("number", "empty") for t in row.values)]
+    cells_of = {id(row): cells for row in rows if (cells := _full_row_cells(row)) is not None}
+    full = [row for row in rows if id(row) in cells_of]
     for version in ("2021", "2019"):
         if read.format_version not in ("unknown", version):
             continue  # 表二's header named the other template
@@ -381,12 +381,11 @@ def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tupl
             continue  # a label printed on a row's own line disagrees with the order
         by_row = {id(row): m for row, m in aligned.values()}
         for key, row in zip(keys, full):
-            numbers = [t for t in row.values if t.kind == "number"]
             match = by_row.get(id(row))
             agrees = match is not None and T.REQUEST_ROWS[match.index].key == key
-            for column, tok in zip(T.REQUEST_COLUMNS, numbers):
-                _set(report, read, f"requests.{key}.{column}",
-                     SlotValue(tok, tok.number.value if tok.number else None, "count"),
+            for column, tok in zip(T.REQUEST_COLUMNS, cells_of[id(row)]):
+                value = tok.number.value if tok.kind == "number" and tok.number else None
+                _set(report, read, f"requests.{key}.{column}", SlotValue(tok, value, "count"),
                      match if agrees else None, None if agrees else "order")
         read.found["requests"] = True
         read.single_other_row = version == "2019"
@@ -394,6 +393,22 @@ def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tupl
         read.warnings.append("表三: rows detached from their labels; read in template order")
         return True
     return False
+
+
+def _full_row_cells(row: RowObservation) -> list[Token] | None:
+    """The cells of a row that prints every 表三 column: seven numbers (an extra empty cell after them
+    is the converter's), or seven cells of which some are empty (blanks printed as empty cells)."""
+    if not row.values or not all(t.kind in ("number", "empty") for t in row.values):
+        return None
+    numbers = [t for t in row.values if t.kind == "number"]
+    if len(numbers) == REQUEST_WIDTH:
+        return numbers
+    cells = list(row.values)
+    if len(cells) == REQUEST_WIDTH + 1 and cells[-1].kind == "empty" and not cells[-1].text:
+        cells.pop()  # the converter's empty cell after the row
+    if len(cells) == REQUEST_WIDTH and numbers and not any(t.inferred for t in cells):
+        return cells
+    return None
 
 
 def _inline_label(row: RowObservation) -> str | None:
