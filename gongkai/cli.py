@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from gongkai.annotations.cli import add_label_parser
 from gongkai.errors import GongkaiError
 from gongkai.inference.checks.reconcile import carry_over_findings, cell_name
-from gongkai.inference.narrative.classify import BLEND_BF16_DIR, BLEND_DIR, LABELS, TFIDF_DIR, TRANSFORMER_DIR
+from gongkai.inference.narrative.classify import BLEND_BF16_DIR, BLEND_DIR, DEVICES, LABELS, TFIDF_DIR, TRANSFORMER_DIR
 from gongkai.inference.pipeline import extract
 from gongkai.inference.tables import template as T
 from gongkai.report import Cell, Report
@@ -361,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(float32: slower, scores independent of batch and CPU), `transformer` or `tfidf` (fastest), "
                     "or a classifier folder")
     ex.add_argument("--corrections", help="reviewers' cell corrections (corrections.jsonl) to apply")
-    ex.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help=DEVICE_HELP)
+    ex.add_argument("--device", choices=DEVICES, default="auto", help=DEVICE_HELP)
     ex.set_defaults(func=cmd_extract)
     check = sub.add_parser("check", help="reconcile reports: arithmetic, prose claims, years; exit 1 on errors")
     check.add_argument("files", nargs="+", help="report files; reports of one agency for consecutive years "
@@ -390,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--classifier", help="a shipped classifier by name, `blend-bf16` (the default), `blend` "
                        "(float32: slower, scores independent of batch and CPU), `transformer` or `tfidf` "
                        "(fastest), or a classifier folder")
-    batch.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help=DEVICE_HELP)
+    batch.add_argument("--device", choices=DEVICES, default="auto", help=DEVICE_HELP)
     batch.add_argument("--with-text", action="store_true", help="keep each report's full text in reports.jsonl")
     batch.add_argument("--time-limit", type=float, help="seconds one file may take before it becomes an error "
                        "(default 300)")

@@ -601,15 +601,14 @@ def read_proactive(text: str, region: tuple[int, int], report: Report, read: Tab
     if is_2019:
         _read_proactive_2019(text, rows, report, read)
         return
-    seen: set[int] = set()
-    for row, match in _best_rows(rows, PROACTIVE_MATCHER, lambda i: len(T.PROACTIVE_ROWS_2021[i].paths)):
+    matched = _best_rows(rows, PROACTIVE_MATCHER, lambda i: len(T.PROACTIVE_ROWS_2021[i].paths))
+    for row, match in matched:
         spec = T.PROACTIVE_ROWS_2021[match.index]
         slots = _row_slots(text, row, len(spec.paths), _proactive_plausible if len(spec.paths) == 3 else None)
-        seen.add(match.index)
         for path, slot in zip(spec.paths, slots):
             _set(report, read, f"proactive.{path}", slot, match)
             read.evidence[f"proactive.{path}"].unchecked_run = len(slots) > 1 and slot.method.startswith("run")
-    if seen:
+    if matched:
         read.found["proactive"] = True
 
 
@@ -677,13 +676,12 @@ def _row_slots(text: str, row: RowObservation, width: int, check: RowCheck | Non
 
 
 def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, read: TableRead) -> None:
-    seen: set[int] = set()
-    for row, match in _best_rows(rows, PROACTIVE_2019_MATCHER, lambda i: len(T.PROACTIVE_ROWS_2019[i][1])):
+    matched = _best_rows(rows, PROACTIVE_2019_MATCHER, lambda i: len(T.PROACTIVE_ROWS_2019[i][1]))
+    for row, match in matched:
         label, columns = T.PROACTIVE_ROWS_2019[match.index]
         change = next((i for i, c in enumerate(columns) if "增" in c), None)
         slots = _row_slots(text, row, len(columns), _change_within(change) if change else None,
                            signed=change is not None)
-        seen.add(match.index)
         report.proactive_2019[label] = {
             column: Cell(slot.value, 0.0, (slot.token.start, slot.token.end) if slot.token else None,
                          None, slot.token.text if slot.token else None)
@@ -695,7 +693,7 @@ def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, 
                 repairs=slot.token.number.repairs if slot.token and slot.token.number else (),
                 alternatives=slot.alternatives, unchecked_run=len(slots) > 1 and slot.method.startswith("run"),
             )
-    if seen:
+    if matched:
         read.found["proactive"] = True
 
 

@@ -189,8 +189,9 @@ def _cell_tokens(text: str, start: int, end: int, gap: int, line_no: int) -> lis
         return [Token("empty", "", start, end, gap, line=line_no)]
     parsed = parse_number(content)
     if parsed is not None:
-        if "<" not in raw:  # the span is the number's, not its cell's padding ("| 22 |"): decoded cuts
-            start, end = start + len(raw) - len(raw.lstrip()), end - (len(raw) - len(raw.rstrip()))  # index into it
+        if "<" not in raw:
+            # The span is the number's, not its cell's padding ("| 22 |"): a decoder's cuts index into it.
+            start, end = start + len(raw) - len(raw.lstrip()), end - (len(raw) - len(raw.rstrip()))
         kind: TokenKind = "empty" if parsed.blank else "number"
         if _ZERO_LED_RE.match(content) or _LONGER_THAN_A_CELL_RE.match(content):
             kind = "run"  # "00000", "258210540000000": several cells run together, not one number
