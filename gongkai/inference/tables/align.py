@@ -52,6 +52,8 @@ class SlotValue:
     method: str  # count | position | padded | grid | run_unique | run_ambiguous | run_short | order
     # How many readings of a run of digits were possible (1: the printed cells leave no doubt).
     alternatives: int = 1
+    # Decoded from a run whose chosen cuts are exactly its printed separators (see ``Reading.plain``).
+    plain: bool = False
 
 
 def group_rows(tokens: Sequence[Token], width: int = 2, labels_after: bool = False) -> list[RowObservation]:

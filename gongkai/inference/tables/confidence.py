@@ -34,7 +34,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"slot_{m}" for m in SLOT_METHODS),
     *(f"repair_{r}" for r in REPAIRS),
     "row_ok", "row_broken", "col_ok", "col_broken",
-    "structured", "ocr", "inferred_empty", "value_null", "log_alternatives",
+    "structured", "ocr", "inferred_empty", "value_null", "log_alternatives", "run_plain",
     *(f"layout_{f}" for f in LAYOUT_FLAGS),
 )
 # log2 of the number of readings of a digit run, capped: 1 reading → 0, 1024+ → 1.
@@ -87,13 +87,15 @@ def features(ev: Evidence, value_null: bool, layouts: Sequence[str]) -> list[flo
     vec.extend(float(ev.slot_method == m) for m in SLOT_METHODS)
     vec.extend(float(ev.repairs.count(r)) for r in REPAIRS)
     # A broken sum is evidence of a misread only where the placement had freedom (positions guessed,
-    # digits cut); a value printed in its own cell is what the report says, and a sum it breaks is
-    # the report's own error for the reconciler to report, not a reason to doubt the reading.
-    free = ev.slot_method not in PRINTED_PLACEMENTS
+    # digits cut); a value printed in its own cell (or a run read exactly at its printed separators)
+    # is what the report says, and a sum it breaks is the report's own error for the reconciler to
+    # report, not a reason to doubt the reading.
+    free = ev.slot_method not in PRINTED_PLACEMENTS and not ev.run_plain
     vec.extend([float(ev.row_ok == 1), float(ev.row_ok == 0 and free), float(ev.col_ok == 1),
                 float(ev.col_ok == 0 and free)])
     vec.extend([float(ev.structured), float(ev.ocr), float(ev.inferred_empty), float(value_null),
-                min(math.log2(max(1, ev.alternatives)), MAX_LOG_ALTERNATIVES) / MAX_LOG_ALTERNATIVES])
+                min(math.log2(max(1, ev.alternatives)), MAX_LOG_ALTERNATIVES) / MAX_LOG_ALTERNATIVES,
+                float(ev.run_plain)])
     vec.extend(float(f in layouts) for f in LAYOUT_FLAGS)
     return vec
 
@@ -117,9 +119,9 @@ CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
     ConfidenceCap("placed by position in a row with a blank cell, and a sum breaks",
                   lambda ev: ev.slot_method in GUESSED_PLACEMENTS and ev.row_blank
                   and (ev.col_ok == 0 or ev.row_ok_blank_zero == 0), 0.5),
-    ConfidenceCap("decoded from a digit run, and a sum breaks",
-                  lambda ev: ev.slot_method in DECODED_PLACEMENTS and (ev.row_ok == 0 or ev.col_ok == 0
-                                                                       or ev.row_ok_blank_zero == 0), 0.5),
+    ConfidenceCap("decoded from a digit run with cuts of its own, and a sum breaks",
+                  lambda ev: ev.slot_method in DECODED_PLACEMENTS and not ev.run_plain
+                  and (ev.row_ok == 0 or ev.col_ok == 0 or ev.row_ok_blank_zero == 0), 0.5),
     ConfidenceCap("decoded from a digit run that reads more than one way",
                   lambda ev: ev.slot_method == "run_ambiguous", 0.5),
     ConfidenceCap("blanks placed by the prior in a run shorter than its row",
@@ -130,10 +132,13 @@ CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
     ConfidenceCap("a blank or zero placed by position in a text row with a blank: the two may have swapped",
                   lambda ev: ev.slot_method in GUESSED_PLACEMENTS and ev.row_blank and not ev.structured
                   and ev.zero_or_blank, 0.85),
-    ConfidenceCap("decoded from a run in a document whose runs may hide blank cells",
-                  lambda ev: ev.hidden_blanks, 0.8),
-    ConfidenceCap("decoded from a run of several cells that no sum checks",
-                  lambda ev: ev.unchecked_run, 0.85),
+    # A run read exactly at its printed separators hides no blank: a blank printed as nothing
+    # leaves one number fewer than cells, so some printed number would have to be cut. A cut run
+    # may, even where its sum holds: "0 0 0 22" with its total blank adds up as 0 0 0 2 2.
+    ConfidenceCap("decoded with cuts of its own from a run in a document whose runs may hide blank cells",
+                  lambda ev: ev.hidden_blanks and not ev.run_plain, 0.8),
+    ConfidenceCap("decoded with cuts of its own from a run of several cells that no sum checks",
+                  lambda ev: ev.unchecked_run and not ev.run_plain, 0.85),
     ConfidenceCap("a sum breaks in a table that lost rows: the rows may have shifted",
                   lambda ev: ev.table_incomplete and (ev.col_ok == 0 or ev.row_ok == 0), 0.5),
     ConfidenceCap("a text table that lost rows: its rows' labels may have shifted onto others' values",
@@ -155,19 +160,35 @@ def cap_group(rule: ConfidenceCap, ev: Evidence) -> str:
     rarely where nothing checks it; one value for the whole rule under-states the first and
     over-states the second.
     """
-    return f"{rule.name} | row {ev.row_ok} col {ev.col_ok} {'cells' if ev.structured else 'text'}"
+    value = "blank" if ev.blank else "zero" if ev.zero_or_blank else "number"
+    return f"{rule.name} | row {ev.row_ok} col {ev.col_ok} {'cells' if ev.structured else 'text'} {value}"
+
+
+def _situation(rules: Sequence[ConfidenceCap], ev: Evidence) -> tuple[str, str]:
+    """The keys of several caps applying together (coarse, then with ``cap_group``'s detail)."""
+    joint = " + ".join(rule.name for rule in rules)
+    return joint, cap_group(ConfidenceCap(joint, rules[0].applies, 0.0), ev)
 
 
 def capped(confidence: float, ev: Evidence, fitted: dict[str, float] | None = None) -> float:
-    """``confidence`` held below every cap whose situation applies to the cell.
+    """``confidence`` held below the caps whose situations apply to the cell.
 
     ``fitted``: cap values measured on generated reports (the share of such cells read right,
-    at most ``CAP_CEILING``), by ``cap_group`` and by rule name; the finer group wins, a rule
-    without either uses its declared ``cap``.
+    at most ``CAP_CEILING``), by ``cap_group`` and by rule name, and for caps that apply together
+    by their joint situation. Where several apply, their joint value is used when it was fitted
+    (the lowest of the single caps under-states such cells: a padded row whose blank sits among
+    zeros is right more often than padded rows in general); otherwise each cap holds the cell
+    below its own value, the finer group winning, a rule without either using its declared ``cap``.
     """
-    for rule in CONFIDENCE_CAPS:
-        if not rule.applies(ev):
-            continue
+    rules = [rule for rule in CONFIDENCE_CAPS if rule.applies(ev)]
+    if not rules:
+        return confidence
+    if fitted and len(rules) > 1:
+        fine, coarse = _situation(rules, ev)
+        joint = fitted.get(fine, fitted.get(coarse))
+        if joint is not None:
+            return min(confidence, joint)
+    for rule in rules:
         cap = rule.cap
         if fitted:
             cap = fitted.get(cap_group(rule, ev), fitted.get(rule.name, rule.cap))
@@ -176,13 +197,17 @@ def capped(confidence: float, ev: Evidence, fitted: dict[str, float] | None = No
 
 
 def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
-    """Each cap's value, per rule and per ``cap_group``: the share of its cells read right, ≤ CAP_CEILING."""
+    """Each cap's value, per rule, per ``cap_group`` and per joint situation of several caps: the
+    share of its cells read right, ≤ CAP_CEILING."""
     hits: dict[str, list[bool]] = {}
     for ev, ok in samples:
-        for rule in CONFIDENCE_CAPS:
-            if rule.applies(ev):
-                hits.setdefault(rule.name, []).append(ok)
-                hits.setdefault(cap_group(rule, ev), []).append(ok)
+        rules = [rule for rule in CONFIDENCE_CAPS if rule.applies(ev)]
+        for rule in rules:
+            hits.setdefault(rule.name, []).append(ok)
+            hits.setdefault(cap_group(rule, ev), []).append(ok)
+        if len(rules) > 1:
+            for key in _situation(rules, ev):
+                hits.setdefault(key, []).append(ok)
     return {key: round(min(CAP_CEILING, sum(oks) / len(oks)), 4)
             for key, oks in sorted(hits.items()) if len(oks) >= CAP_MIN_CELLS}
 
@@ -190,30 +215,31 @@ def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
 def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) -> float:
     """Calibrated confidence of one cell (cells with the same evidence share one computation), capped."""
     key = (ev.label_how, round(ev.label_score, 3), ev.slot_method, ev.repairs, ev.row_ok, ev.col_ok,
-           ev.structured, ev.ocr, ev.inferred_empty, ev.alternatives, value_null, layouts)
+           ev.structured, ev.ocr, ev.inferred_empty, ev.alternatives, ev.run_plain, value_null, layouts)
     cap_values = (ev.sep_merged, ev.row_blank, ev.row_ok_blank_zero, ev.hidden_blanks, ev.zero_or_blank,
-                  ev.unchecked_run, ev.table_incomplete)  # in CAP_FIELDS order
+                  ev.blank, ev.unchecked_run, ev.table_incomplete)  # in CAP_FIELDS order
     return _capped_by_key(key, cap_values)
 
 
 # Evidence the caps read beyond the model's features (part of the cache key).
-CAP_FIELDS = ("sep_merged", "row_blank", "row_ok_blank_zero", "hidden_blanks", "zero_or_blank",
+CAP_FIELDS = ("sep_merged", "row_blank", "row_ok_blank_zero", "hidden_blanks", "zero_or_blank", "blank",
               "unchecked_run", "table_incomplete")
 
 
 @lru_cache(maxsize=65536)
 def _capped_by_key(key: tuple, cap_values: tuple) -> float:  # type: ignore[type-arg]
-    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives, _, _ = key
+    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives, plain, _, _ = key
     ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives,
-                  **dict(zip(CAP_FIELDS, cap_values)))
+                  run_plain=plain, **dict(zip(CAP_FIELDS, cap_values)))
     model = load_model()
     return capped(_confidence_by_key(key), ev, dict(model.caps))
 
 
 @lru_cache(maxsize=65536)
 def _confidence_by_key(key: tuple) -> float:  # type: ignore[type-arg]
-    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives, null, layouts = key
-    ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives)
+    how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives, plain, null, layouts = key
+    ev = Evidence(how, score, slot, repairs, row_ok, col_ok, structured, ocr, inferred, alternatives,
+                  run_plain=plain)
     return load_model().predict(features(ev, null, layouts))
 
 

@@ -7,7 +7,9 @@ space, a newline — and sometimes a space inside a number or a total set apart 
 hold, so a row is decoded by enumerating the ways to cut its digits into that many numbers,
 scoring each by how plainly it reads the printed separators (a separator left uncut costs
 ``SEPARATOR_MERGE_COST``) and by a prior that keeps the largest number short (counts are small),
-and keeping the readings whose row sum holds. A table's rows are then chosen together
+and keeping the readings whose row sum holds; a row whose sum holds no other way is read with a
+blank cell printed as nothing (up to ``MAX_HIDDEN_BLANKS``, wherever the sum allows). A table's
+rows are then chosen together
 (``choose_rows``) so that its column identities hold as well, and every cell learns how many
 values it could have taken among the readings that are as good as the chosen one: that is its
 ambiguity, which the confidence model reads.
@@ -44,10 +46,19 @@ MAX_JOINT_COMBINATIONS = 4000
 MAX_DESCENT_ROUNDS = 6
 # Flattened rows with fewer digits than cells left their zeros blank: the columns reports fill most.
 SHORT_ROW_PLACEMENTS: tuple[tuple[int, ...], ...] = ((0, -1), (-1,))
+# A blank cell printed as nothing leaves no mark in the run: where a row's sum holds no other way,
+# up to this many blanks are read in, anywhere, each costing ``HIDDEN_BLANK_COST`` (so the reading
+# with fewest wins); the column identities then choose among their places (``choose_rows``).
+MAX_HIDDEN_BLANKS = 2
+HIDDEN_BLANK_COST = 1.0
+# Between equal readings, a hidden blank stands later in its row: the first columns (自然人) are the
+# ones reports fill, the last ones (法律服务机构, 其他) the ones they leave empty.
+HIDDEN_BLANK_EARLY_COST = 0.01
 
 _PIECE_RE = re.compile(r"[0-9０-９OolI〇.．,，]+|[^\s0-9０-９]+")
 _SIGN_CHARS = "-−－+＋减增"
 _BLANK_CHARS = frozenset("-—－–─/／\\")
+_OCR_DIGIT_CHARS = frozenset("OolI〇")
 
 Value = int | float | None
 RowCheck = Callable[[list[int]], bool]
@@ -76,6 +87,8 @@ class Reading:
     cost: float
     merges: int = 0
     row_ok: bool = True
+    # Every cut falls on a printed separator and none is left uncut: the reading a reader would see.
+    plain: bool = False
 
 
 @dataclass
@@ -110,9 +123,15 @@ def pieces_of(tokens: Sequence[Token], signed: bool = False) -> list[Piece]:
     sign = 1
     for n, (chunk, s) in enumerate(chunks):
         nxt = chunks[n + 1] if n + 1 < len(chunks) else None
-        glued = nxt is not None and nxt[1] == s + len(chunk) and nxt[0][:1].isdigit()
+        glued = nxt is not None and nxt[1] == s + len(chunk) and (
+            nxt[0][:1].isdigit() or nxt[0][:1] in _OCR_DIGIT_CHARS)
         if chunk in _SIGN_CHARS and glued and (signed or chunk in "减增"):
             sign = -1 if chunk in "-−－减" else 1  # read with the number it is glued to
+            continue
+        if signed and glued and len(chunk) > 1 and chunk[-1] in "-−－" and set(chunk[:-1]) <= _BLANK_CHARS:
+            # "—-2": a blank cell, then a change of -2.
+            out.append(Piece("", s, s + len(chunk) - 1, blank=True, marks=len(chunk) - 1))
+            sign = -1
             continue
         if chunk.isascii() and chunk.isdigit():  # the common case: plain digits need no parsing
             out.append(Piece(chunk, s, s + len(chunk), sign=sign))
@@ -142,21 +161,27 @@ def _size_cost(values: Sequence[Value]) -> float:
 
 def enumerate_readings(
     pieces: Sequence[Piece], width: int, check: RowCheck | None = None, prefix_ok: PrefixCheck | None = None,
+    hidden: int = 0,
 ) -> tuple[list[Reading], bool]:
     """Every way to read ``pieces`` as ``width`` cells, cheapest first, and whether the search was complete.
 
     A cell is a stretch of digits inside one piece, or the digits of several adjacent pieces read
     as one number (each separator left uncut costs ``SEPARATOR_MERGE_COST``), or a blank piece.
     Numbers other than 0 have no leading zero. ``check`` filters finished rows, ``prefix_ok``
-    prunes partial ones (a 表四 group that does not add up); both see blanks as 0.
+    prunes partial ones (a 表四 group that does not add up); both see blanks as 0. ``hidden``: up to
+    this many blank cells printed as nothing may be read in between pieces (no separator is then
+    left uncut); ``prefix_ok`` is told the digits left plus the blanks still allowed, an upper
+    bound on the cells the rest can fill.
     """
-    if all(not p.blank and not p.whole for p in pieces) and sum(len(p.text) for p in pieces) == width:
+    if hidden == 0 and all(not p.blank and not p.whole for p in pieces) and sum(len(p.text) for p in pieces) == width:
         # One digit a cell (all-zero rows, small counts): the only cut, found without a search.
         values = [p.sign * int(d) if k == 0 else int(d) for p in pieces for k, d in enumerate(p.text)]
         spans = [(p.start + k, p.start + k + 1) for p in pieces for k in range(len(p.text))]
         if check is not None and not check(values):  # type: ignore[arg-type]
             return [], True
-        return [Reading(list(values), spans, _size_cost(values))], True
+        plain = len(pieces) == width
+        return [Reading(list(values), spans, _size_cost(values), plain=plain)], True
+    digit_pieces = sum(1 for p in pieces if not p.blank)
     digits_after = [0] * (len(pieces) + 1)
     for i in range(len(pieces) - 1, -1, -1):
         p = pieces[i]
@@ -167,22 +192,34 @@ def enumerate_readings(
     steps = 0
     complete = True
 
-    def walk(i: int, pos: int, merges: int) -> None:
+    def walk(i: int, pos: int, merges: int, blanks: int = 0, early: float = 0.0) -> None:
         nonlocal steps, complete
         steps += 1
         if steps > MAX_SEARCH_STEPS or len(out) >= MAX_READINGS:
             complete = False
             return
         left = width - len(values)
+        if 0 < left and blanks < hidden:
+            # A blank printed as nothing here: before piece i, inside it (digits run together), or at the end.
+            values.append(None)
+            spans.append(None)
+            if prefix_ok is None or prefix_ok([v or 0 for v in values],  # type: ignore[misc]
+                                              digits_after[i] - pos + hidden - blanks - 1):
+                walk(i, pos, merges, blanks + 1, early + (left - 1) / width)
+            values.pop()
+            spans.pop()
         if i == len(pieces):
             if left == 0:
                 ints = [v or 0 for v in values]  # type: ignore[misc]
                 if check is None or check(ints):  # type: ignore[arg-type]
-                    cost = merges * SEPARATOR_MERGE_COST + _size_cost(values)
-                    out.append(Reading(list(values), list(spans), cost, merges))
+                    cost = (merges * SEPARATOR_MERGE_COST + _size_cost(values) + blanks * HIDDEN_BLANK_COST
+                            + early * HIDDEN_BLANK_EARLY_COST)
+                    plain = merges == 0 and blanks == 0 and (
+                        sum(1 for v in values if v is not None) == digit_pieces)
+                    out.append(Reading(list(values), list(spans), cost, merges, plain=plain))
             return
         remaining = digits_after[i] - pos
-        if left <= 0 or remaining < left or remaining > left * MAX_NUMBER_DIGITS:
+        if left <= 0 or remaining + hidden - blanks < left or remaining > left * MAX_NUMBER_DIGITS:
             return
         piece = pieces[i]
         if piece.blank:
@@ -191,16 +228,16 @@ def enumerate_readings(
                     break
                 values.extend([None] * count)
                 spans.extend([(piece.start, piece.end)] * count)
-                if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1):  # type: ignore[misc]
-                    walk(i + 1, 0, merges)
+                if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1 + hidden - blanks):  # type: ignore[misc]
+                    walk(i + 1, 0, merges, blanks, early)
                 del values[-count:]
                 del spans[-count:]
             return
         if piece.whole:
             values.append(piece.sign * float(piece.text) if "." in piece.text else piece.sign * int(piece.text))
             spans.append((piece.start, piece.end))
-            if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1):  # type: ignore[misc]
-                walk(i + 1, 0, merges)
+            if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1 + hidden - blanks):  # type: ignore[misc]
+                walk(i + 1, 0, merges, blanks, early)
             values.pop()
             spans.pop()
             return
@@ -219,10 +256,12 @@ def enumerate_readings(
                 spans.append((start, pieces[j].start + k))
                 next_i, next_pos = (j + 1, 0) if k == len(text) else (j, k)
                 if prefix_ok is None or prefix_ok([v or 0 for v in values],  # type: ignore[misc]
-                                                  digits_after[next_i] - next_pos):
-                    walk(next_i, next_pos, merges + crossed)
+                                                  digits_after[next_i] - next_pos + hidden - blanks):
+                    walk(next_i, next_pos, merges + crossed, blanks, early)
                 values.pop()
                 spans.pop()
+            if hidden:
+                return  # blanks read in, separators kept: no number crosses one
             j, k = j + 1, 0
             crossed += 1
 
@@ -233,13 +272,24 @@ def enumerate_readings(
 
 def decode_row(
     pieces: Sequence[Piece], width: int, check: RowCheck | None = None, prefix_ok: PrefixCheck | None = None,
+    hidden_blanks: int = 0,
 ) -> RowDecode | None:
-    """The admissible readings of one row: those whose sum holds, else (flagged) any reading at all."""
+    """The admissible readings of one row: those whose sum holds, then those whose sum holds once
+    up to ``hidden_blanks`` blanks printed as nothing are read in (flagged ``short``: their places
+    are a choice), else (flagged) any reading at all.
+
+    ``hidden_blanks`` only with a ``check`` that is an identity of the template (a row sum), never a
+    preference: the sum is what tells a hidden blank from a number cut in two.
+    """
     if not pieces:
         return None
     readings, complete = enumerate_readings(pieces, width, check, prefix_ok)
     if readings:
         return RowDecode(readings, complete)
+    if check is not None and hidden_blanks:
+        readings, complete = enumerate_readings(pieces, width, check, prefix_ok, hidden=hidden_blanks)
+        if readings:
+            return RowDecode(readings, complete, short=True)
     if check is not None:
         readings, complete = enumerate_readings(pieces, width, None, None)
         for r in readings:

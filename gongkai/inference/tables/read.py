@@ -21,6 +21,7 @@ from gongkai.inference.tables.align import (
     group_rows,
 )
 from gongkai.inference.tables.decode import (
+    MAX_HIDDEN_BLANKS,
     Piece,
     RowCheck,
     RowDecode,
@@ -103,10 +104,13 @@ class Evidence:
     # so any run may hide one.
     hidden_blanks: bool = False
     zero_or_blank: bool = False
+    blank: bool = False  # the cell was read as blank (null)
     # Decoded from a run of several cells that no sum checks (表二): only the digit count supports it.
     unchecked_run: bool = False
     # Some template row of the cell's table was not read at all: rows may have shifted.
     table_incomplete: bool = False
+    # Decoded from a run read exactly at its printed separators (no number cut, none joined).
+    run_plain: bool = False
 
 
 @dataclass
@@ -234,6 +238,8 @@ def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: Label
         alternatives=slot.alternatives,
         sep_merged=sep_merged,
         zero_or_blank=not slot.value,
+        blank=slot.value is None,
+        run_plain=slot.plain,
     )
 
 
@@ -276,15 +282,16 @@ def decoded_slots(d: RowDecode, text: str) -> list[SlotValue]:
     """The chosen reading of a decoded row as slots, each with the span of the digits it read."""
     r = d.best
     alternatives = d.alternatives or [1] * len(r.values)
+    plain = r.plain and not d.short
     out: list[SlotValue] = []
     for value, span, alt in zip(r.values, r.spans, alternatives):
         method = "run_short" if d.short else ("run_unique" if alt == 1 else "run_ambiguous")
         if span is None:
-            out.append(SlotValue(None, value, method, alt))
+            out.append(SlotValue(None, value, method, alt, plain))
             continue
         raw = text[span[0]:span[1]]
         tok = Token("number" if value is not None else "empty", raw, span[0], span[1])
-        out.append(SlotValue(tok, value, method, alt))
+        out.append(SlotValue(tok, value, method, alt, plain))
     return out
 
 
@@ -327,7 +334,7 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
         if by_column is not None:
             slots_by_row[key] = by_column
             continue
-        if _needs_decoding(row, REQUEST_WIDTH, grid):
+        if _needs_decoding(row, REQUEST_WIDTH, grid, MAX_HIDDEN_BLANKS):
             # A row that lost its label may be any of the rows between its labelled neighbours.
             first = index if match is not None else (indices[n - 1] + 1 if n else 0)
             span = _lost_label_span(first, indices[n + 1] if n + 1 < len(indices) else len(T.REQUEST_ROWS))
@@ -450,14 +457,18 @@ def _printed_slots(row: RowObservation, width: int, text: str) -> list[SlotValue
     return out + [SlotValue(None, None, "padded") for _ in range(width - len(out))]
 
 
-def _needs_decoding(row: RowObservation, width: int, grid: bool = False) -> bool:
+def _needs_decoding(row: RowObservation, width: int, grid: bool = False, hidden: int = 0) -> bool:
     """Digits ran together (a run), or fewer numbers than cells with no blank printed and enough
-    digits for every cell: the printed separators are not the cells' boundaries ("5800000  58")."""
+    digits for every cell: the printed separators are not the cells' boundaries ("5800000  58").
+
+    ``hidden``: blanks printed as nothing the row's decoding may read in (a checked row), so that
+    many digits fewer than cells will do ("3 0 0 0 0 3" under seven cells).
+    """
     if row.runs or grid:
         return bool(row.runs)
     numbers = [t for t in row.values if t.kind == "number"]
     return (0 < len(numbers) < width and len(numbers) == len(row.values)
-            and sum(len(digits_of(t.text)) for t in numbers) >= width
+            and sum(len(digits_of(t.text)) for t in numbers) + hidden >= width
             and all(t.number is not None and isinstance(t.number.value, int) for t in numbers))
 
 
@@ -480,7 +491,7 @@ def _decode_request_rows(pieces: list[Piece], span: Sequence[str]) -> tuple[list
             break
         width = k * REQUEST_WIDTH
         d = decode_row(pieces, width, _rows_ok, _rows_prefix_ok) if k > 1 else decode_row(
-            pieces, width, _request_row_ok, _request_prefix_ok)
+            pieces, width, _request_row_ok, _request_prefix_ok, hidden_blanks=MAX_HIDDEN_BLANKS)
         if d is None or (k > 1 and (d.short or not d.best.row_ok)):
             continue
         cost = d.best.cost + LOST_LABEL_COST * (k - 1) + (0.0 if d.best.row_ok else LOST_LABEL_COST * len(span))
@@ -549,8 +560,9 @@ def read_appeals(text: str, region: tuple[int, int], report: Report, read: Table
         data.append(tok)
     row = RowObservation(values=data)
     merged = False
-    if _needs_decoding(row, APPEAL_WIDTH, grid) and (
-            d := decode_row(pieces_of(data), APPEAL_WIDTH, _appeal_runs_ok, _appeal_groups_so_far_ok)):
+    if _needs_decoding(row, APPEAL_WIDTH, grid, MAX_HIDDEN_BLANKS) and (
+            d := decode_row(pieces_of(data), APPEAL_WIDTH, _appeal_runs_ok, _appeal_groups_so_far_ok,
+                            hidden_blanks=MAX_HIDDEN_BLANKS)):
         choose_rows({"appeals": d}, {}, None)
         slots = decoded_slots(d, text)
         merged = d.best.merges > 0
@@ -692,6 +704,7 @@ def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, 
                 label_how=match.how, label_score=match.score, slot_method=slot.method,
                 repairs=slot.token.number.repairs if slot.token and slot.token.number else (),
                 alternatives=slot.alternatives, unchecked_run=len(slots) > 1 and slot.method.startswith("run"),
+                zero_or_blank=not slot.value, blank=slot.value is None, run_plain=slot.plain,
             )
     if matched:
         read.found["proactive"] = True

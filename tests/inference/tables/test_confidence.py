@@ -91,7 +91,7 @@ def test_every_confidence_cap_holds_its_cells_below_the_cap() -> None:
 
     situations = {
         "with a blank cell, and a sum breaks": Evidence(slot_method="position", row_blank=True, col_ok=0),
-        "decoded from a digit run, and a sum breaks": Evidence(slot_method="run_unique", row_ok=0),
+        "with cuts of its own, and a sum breaks": Evidence(slot_method="run_unique", row_ok=0),
         "reads more than one way": Evidence(slot_method="run_ambiguous"),
         "blanks placed by the prior": Evidence(slot_method="run_short"),
         "separator read as inside": Evidence(sep_merged=True),
@@ -109,6 +109,10 @@ def test_every_confidence_cap_holds_its_cells_below_the_cap() -> None:
         assert capped(0.999, ev) <= rule.cap
     assert capped(0.999, Evidence(slot_method="count", row_ok=1, col_ok=1)) == 0.999
     assert capped(0.999, Evidence(label_how="order", slot_method="count", row_ok=0)) == 0.999  # 表四 cells
+    # A run read exactly at its printed separators is what the report printed: no blank can hide in it,
+    # and a sum it breaks is the report's own error.
+    plain = Evidence(slot_method="run_unique", row_ok=0, hidden_blanks=True, unchecked_run=True, run_plain=True)
+    assert capped(0.999, plain) == 0.999
 
 
 def test_caps_are_fitted_per_finer_situation_and_the_finer_value_wins() -> None:

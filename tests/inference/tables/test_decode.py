@@ -66,6 +66,53 @@ def test_the_joint_choice_uses_column_identities_and_reports_remaining_ambiguity
     assert rows["a"].alternatives[0] == 1  # type: ignore[union-attr]
 
 
+def test_a_reading_at_exactly_the_printed_separators_is_plain_and_a_cut_one_is_not() -> None:
+    plain = decode_row(pieces_of(run("3 2 0 0 0 1 6")), 7, _row_sum)
+    assert plain is not None and plain.best.plain
+    cut = decode_row(pieces_of(run("32 0 0 0 1 6")), 7, _row_sum)
+    assert cut is not None and cut.best.values == [3, 2, 0, 0, 0, 1, 6] and not cut.best.plain
+    merged = decode_row(pieces_of(run("1 2 0 0 0 0 0 12")), 7, _row_sum)
+    assert merged is not None and not merged.best.plain
+
+
+def test_a_blank_printed_as_nothing_is_read_in_where_the_row_sum_needs_it() -> None:
+    # "12 0 0 0 0 12" under seven cells: cutting 12 in two breaks the sum; a hidden blank does not.
+    pieces = pieces_of(run("12 0 0 0 0 12"))
+    without = decode_row(pieces, 7, _row_sum)
+    assert without is not None and not without.best.row_ok
+    d = decode_row(pieces, 7, _row_sum, hidden_blanks=2)
+    assert d is not None and d.short and d.best.row_ok
+    assert all(r.values.count(None) == 1 and r.values.count(12) == 2 and r.values[6] == 12 for r in d.readings)
+    assert d.best.values == [12, 0, 0, 0, 0, None, 12]  # equal readings: the blank stands late
+    # Where the blank stood is a choice among the readings: the decoder says so.
+    choose_rows({"row": d}, {}, None)
+    assert d.alternatives[6] == 1 and max(d.alternatives[:6]) > 1
+    # Digits fewer than cells (the zeros' row lost a cell) read with the blank, the total kept last.
+    short = decode_row(pieces_of(run("3 0 0 0 0 3")), 7, _row_sum, hidden_blanks=2)
+    assert short is not None and short.best.values[6] == 3 and short.best.values.count(None) == 1
+    # A row whose sum holds as printed needs no hidden blank, however many are allowed.
+    full = decode_row(pieces_of(run("2 1 0 0 0 0 3")), 7, _row_sum, hidden_blanks=2)
+    assert full is not None and not full.short and None not in full.best.values
+
+
+def test_the_column_identities_place_a_hidden_blank_that_hid_a_shifted_number() -> None:
+    # Row a printed "5 4 9" for three cells (x + y = total) with its blank unseen; row b and the
+    # column sums (a + b per column) say the blank is the first cell.
+    def sums(values: list[int]) -> bool:
+        return values[0] + values[1] == values[2]
+
+    rows = {"a": decode_row(pieces_of(run("5 5")), 3, sums, hidden_blanks=1),
+            "b": decode_row(pieces_of(run("2 3 5")), 3, sums)}
+    assert all(rows.values())
+
+    def broken(table: dict[str, list[int | float | None]]) -> int:
+        a, b = table["a"], table["b"]
+        return int((a[0] or 0) + (b[0] or 0) != 2) + int((a[1] or 0) + (b[1] or 0) != 8)
+
+    assert choose_rows(rows, {}, broken) == 0  # type: ignore[arg-type]
+    assert rows["a"].best.values == [None, 5, 5]  # type: ignore[union-attr]
+
+
 def test_tokenizer_keeps_a_spaced_run_whole_for_the_decoder() -> None:
     tokens = tokenize("本年新收政府信息公开申请数量5800000 58 二、上年结转").tokens
     assert [t.kind for t in tokens] == ["label", "run", "label"]

@@ -70,4 +70,5 @@ def test_a_pipe_row_that_left_out_its_blank_keeps_its_numbers_whole_and_doubts_t
     assert [c.value for c in (rows.regulations.issued, rows.regulations.repealed, rows.regulations.in_force)] == [
         22, None, 235]
     assert [rows.normative_documents.issued.value, rows.normative_documents.in_force.value] == [34, 189]
-    assert all(c.confidence < 0.5 for c in (rows.regulations.issued, rows.regulations.in_force))
+    # Where the blank was is a guess: its cells are doubted as much as such guesses are wrong, never sure.
+    assert all(c.confidence < 0.9 for c in (rows.regulations.issued, rows.regulations.in_force))
