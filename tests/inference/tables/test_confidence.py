@@ -133,3 +133,30 @@ def test_caps_are_fitted_per_finer_situation_and_the_finer_value_wins() -> None:
     # A group with too few cells falls back to the rule's value.
     other = Evidence(slot_method="padded", row_ok=0, col_ok=0)
     assert capped(0.99, other, caps) == 0.55
+
+
+def test_caps_that_apply_together_are_fitted_for_their_joint_situation() -> None:
+    """A padded zero in a row with a blank is right more often than the lower of its two caps says."""
+    from gongkai.inference.tables.confidence import CONFIDENCE_CAPS, capped, fit_caps
+    from gongkai.inference.tables.read import Evidence
+
+    both = Evidence(slot_method="padded", row_blank=True, zero_or_blank=True)
+    padded_only = Evidence(slot_method="padded", zero_or_blank=False)
+    assert sum(rule.applies(both) for rule in CONFIDENCE_CAPS) == 2
+    samples = [(both, i % 10 < 6) for i in range(100)] + [(padded_only, i % 10 < 2) for i in range(100)]
+    caps = fit_caps(samples)
+    assert capped(0.99, both, caps) == 0.6  # the joint share, not the padded rule's 0.4 over both
+    assert capped(0.99, padded_only, caps) == 0.2
+    # Without a fitted joint value the lowest single cap holds, as declared.
+    assert capped(0.99, both) == min(rule.cap for rule in CONFIDENCE_CAPS if rule.applies(both))
+
+
+def test_cap_groups_tell_a_blank_a_zero_and_another_number_apart() -> None:
+    from gongkai.inference.tables.confidence import CONFIDENCE_CAPS, cap_group
+    from gongkai.inference.tables.read import Evidence
+
+    rule = next(r for r in CONFIDENCE_CAPS if r.name.startswith("blanks placed by the prior"))
+    groups = {cap_group(rule, Evidence(slot_method="run_short", blank=True, zero_or_blank=True)),
+              cap_group(rule, Evidence(slot_method="run_short", zero_or_blank=True)),
+              cap_group(rule, Evidence(slot_method="run_short"))}
+    assert len(groups) == 3

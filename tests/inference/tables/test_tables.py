@@ -72,3 +72,16 @@ def test_a_pipe_row_that_left_out_its_blank_keeps_its_numbers_whole_and_doubts_t
     assert [rows.normative_documents.issued.value, rows.normative_documents.in_force.value] == [34, 189]
     # Where the blank was is a guess: its cells are doubted as much as such guesses are wrong, never sure.
     assert all(c.confidence < 0.9 for c in (rows.regulations.issued, rows.regulations.in_force))
+
+
+def test_a_row_whose_blank_printed_nothing_keeps_its_total_last_and_doubts_where_the_blank_was() -> None:
+    """"12 0 0 0 0 12" under seven cells: the sum says a blank hid among the applicants, not that 12
+    is 1 | 2 or that the total is missing; where the blank stood is a guess the confidence admits."""
+    text = ("三、收到和处理政府信息公开申请情况\n\n一、本年新收政府信息公开申请数量 12 0 0 0 0 12\n"
+            "二、上年结转政府信息公开申请数量 3 0 0 0 0 0 3\n")
+    report = gongkai.extract(text, sentences=False)
+    row = [report.requests.get(f"new_received.{c}") for c in T.REQUEST_COLUMNS]
+    assert row[0].value == 12 and row[-1].value == 12
+    assert [c.value for c in row].count(None) == 1 and [c.value for c in row[1:-1]].count(0) == 4
+    assert all(c.confidence < 0.9 for c in row)
+    assert report.requests.get("carried_over.total").value == 3  # a full row is read as printed
