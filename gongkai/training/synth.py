@@ -453,14 +453,20 @@ def _fill_proactive_2019(values: Values, rng: random.Random) -> None:
             values[f"{PROACTIVE_2019_PREFIX}{row}.{column}"] = _draw_2019_cell(rng, column)
 
 
-def _blank_cells(values: Values, rng: random.Random, rate: float) -> None:
+# What a blank cell stands for: "any" cell (a zero left empty, or an illegible number: the sums
+# may break), or "zeros" only (an HTML table's empty cells: the sums hold with blanks read as 0).
+BLANK_KINDS = ("any", "zeros")
+
+
+def _blank_cells(values: Values, rng: random.Random, rate: float, kind: str = "any") -> None:
     """Blank random cells, as reports that leave zeros (or illegible cells) empty."""
     for key, value in values.items():
-        if value is not None and rng.random() < rate:
+        if value is not None and (kind == "any" or value == 0) and rng.random() < rate:
             values[key] = None
 
 
-def random_values(rng: random.Random, *, template: str = "2021", blank_rate: float = 0.0) -> Values:
+def random_values(rng: random.Random, *, template: str = "2021", blank_rate: float = 0.0,
+                  blanks: str = "any") -> Values:
     """Consistent numbers for every table cell of one report (plus 2019 表二 keys when template is 2019).
 
     The identities of the national template hold before blanking: per 表三 row the six
@@ -479,8 +485,10 @@ def random_values(rng: random.Random, *, template: str = "2021", blank_rate: flo
         _fill_proactive_2021(values, rng, profile)
     else:
         _fill_proactive_2019(values, rng)
+    if blanks not in BLANK_KINDS:
+        raise ValueError(f"unknown blanks {blanks!r}; expected one of {BLANK_KINDS}")
     if blank_rate > 0:
-        _blank_cells(values, rng, blank_rate)
+        _blank_cells(values, rng, blank_rate, blanks)
     return values
 
 
@@ -2080,12 +2088,13 @@ def render(values: Values, layout: str, rng: random.Random, noise: float = 0.0) 
 
 def generate(n: int, seed: int = 0, *, layouts: Iterable[str] = LAYOUTS,
              noise: float | tuple[float, float] = 0.0, template_mix: float = 0.2,
-             blank_rate: float = 0.0) -> Iterator[SynthReport]:
+             blank_rate: float = 0.0, blanks: str = "any") -> Iterator[SynthReport]:
     """``n`` reports, the same ones for the same arguments.
 
     Each report draws from its own RNG seeded by ``(seed, index)``, so report ``i`` does not
     depend on how many came before it. ``noise`` is a rate or a (low, high) range drawn per
-    report; ``template_mix`` is the share of 2019-template reports.
+    report; ``template_mix`` is the share of 2019-template reports; ``blank_rate`` the share of
+    cells left blank, of any value or of zeros only (``blanks``: see ``BLANK_KINDS``).
     """
     chosen = tuple(layouts)
     unknown = [name for name in chosen if name not in _RENDERERS]
@@ -2096,5 +2105,5 @@ def generate(n: int, seed: int = 0, *, layouts: Iterable[str] = LAYOUTS,
         layout = chosen[rng.randrange(len(chosen))]
         template = "2019" if rng.random() < template_mix else "2021"
         level = rng.uniform(*noise) if isinstance(noise, tuple) else float(noise)
-        values = random_values(rng, template=template, blank_rate=blank_rate)
+        values = random_values(rng, template=template, blank_rate=blank_rate, blanks=blanks)
         yield render(values, layout, rng, level)

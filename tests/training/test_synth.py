@@ -175,6 +175,25 @@ def test_blank_rate_blanks_cells_after_drawing() -> None:
     assert 0 < filled < len(values)
 
 
+def test_empty_zero_cells_leave_every_sum_holding() -> None:
+    """``blanks="zeros"``: an HTML table's empty cells stand for 0, so the identities still hold."""
+    for seed in range(20):
+        full = random_values(random.Random(seed))
+        blanked = random_values(random.Random(seed), blank_rate=0.5, blanks="zeros")
+        emptied = [k for k in full if full[k] is not None and blanked[k] is None]
+        assert all(full[k] == 0 for k in emptied)
+        assert all(blanked[k] == full[k] for k in full if k not in emptied)
+        for row in REQUEST_ROWS:  # each 表三 row still adds up, an empty cell read as 0
+            cells = [blanked.get(f"requests.{row.key}.{c}") for c in REQUEST_COLUMNS]
+            if any(v is not None for v in cells):
+                assert sum(v or 0 for v in cells[:-1]) == (cells[-1] or 0)
+    assert sum(1 for seed in range(20) for k, v in random_values(random.Random(seed), blank_rate=0.5,
+                                                                 blanks="zeros").items()
+               if v is None and random_values(random.Random(seed))[k] is not None) > 100
+    with pytest.raises(ValueError, match="blanks"):
+        random_values(random.Random(1), blank_rate=0.1, blanks="some")
+
+
 # ---------------------------------------------------------------- reports
 @pytest.mark.parametrize("layout", LAYOUTS)
 @given(seed=SEEDS)
