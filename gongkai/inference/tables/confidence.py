@@ -160,14 +160,18 @@ def cap_group(rule: ConfidenceCap, ev: Evidence) -> str:
     rarely where nothing checks it; one value for the whole rule under-states the first and
     over-states the second.
     """
+    return f"{rule.name} | {_detail(ev)}"
+
+
+def _detail(ev: Evidence) -> str:
     value = "blank" if ev.blank else "zero" if ev.zero_or_blank else "number"
-    return f"{rule.name} | row {ev.row_ok} col {ev.col_ok} {'cells' if ev.structured else 'text'} {value}"
+    return f"row {ev.row_ok} col {ev.col_ok} {'cells' if ev.structured else 'text'} {value}"
 
 
 def _situation(rules: Sequence[ConfidenceCap], ev: Evidence) -> tuple[str, str]:
     """The keys of several caps applying together (coarse, then with ``cap_group``'s detail)."""
     joint = " + ".join(rule.name for rule in rules)
-    return joint, cap_group(ConfidenceCap(joint, rules[0].applies, 0.0), ev)
+    return joint, f"{joint} | {_detail(ev)}"
 
 
 def capped(confidence: float, ev: Evidence, fitted: dict[str, float] | None = None) -> float:

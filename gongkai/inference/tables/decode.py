@@ -58,7 +58,6 @@ HIDDEN_BLANK_EARLY_COST = 0.01
 _PIECE_RE = re.compile(r"[0-9０-９OolI〇.．,，]+|[^\s0-9０-９]+")
 _SIGN_CHARS = "-−－+＋减增"
 _BLANK_CHARS = frozenset("-—－–─/／\\")
-_OCR_DIGIT_CHARS = frozenset("OolI〇")
 
 Value = int | float | None
 RowCheck = Callable[[list[int]], bool]
@@ -123,8 +122,7 @@ def pieces_of(tokens: Sequence[Token], signed: bool = False) -> list[Piece]:
     sign = 1
     for n, (chunk, s) in enumerate(chunks):
         nxt = chunks[n + 1] if n + 1 < len(chunks) else None
-        glued = nxt is not None and nxt[1] == s + len(chunk) and (
-            nxt[0][:1].isdigit() or nxt[0][:1] in _OCR_DIGIT_CHARS)
+        glued = nxt is not None and nxt[1] == s + len(chunk) and nxt[0][:1].translate(OCR_DIGIT_LETTERS).isdigit()
         if chunk in _SIGN_CHARS and glued and (signed or chunk in "减增"):
             sign = -1 if chunk in "-−－减" else 1  # read with the number it is glued to
             continue
@@ -169,9 +167,9 @@ def enumerate_readings(
     as one number (each separator left uncut costs ``SEPARATOR_MERGE_COST``), or a blank piece.
     Numbers other than 0 have no leading zero. ``check`` filters finished rows, ``prefix_ok``
     prunes partial ones (a 表四 group that does not add up); both see blanks as 0. ``hidden``: up to
-    this many blank cells printed as nothing may be read in between pieces (no separator is then
-    left uncut); ``prefix_ok`` is told the digits left plus the blanks still allowed, an upper
-    bound on the cells the rest can fill.
+    this many blank cells printed as nothing may be read in anywhere, between pieces or inside one
+    (no separator is then left uncut); ``prefix_ok`` is told the digits left plus the blanks still
+    allowed, an upper bound on the cells the rest can fill.
     """
     if hidden == 0 and all(not p.blank and not p.whole for p in pieces) and sum(len(p.text) for p in pieces) == width:
         # One digit a cell (all-zero rows, small counts): the only cut, found without a search.
@@ -199,12 +197,13 @@ def enumerate_readings(
             complete = False
             return
         left = width - len(values)
-        if 0 < left and blanks < hidden:
+        spare = hidden - blanks  # blanks that may still be read in
+        if 0 < left and spare:
             # A blank printed as nothing here: before piece i, inside it (digits run together), or at the end.
             values.append(None)
             spans.append(None)
             if prefix_ok is None or prefix_ok([v or 0 for v in values],  # type: ignore[misc]
-                                              digits_after[i] - pos + hidden - blanks - 1):
+                                              digits_after[i] - pos + spare - 1):
                 walk(i, pos, merges, blanks + 1, early + (left - 1) / width)
             values.pop()
             spans.pop()
@@ -219,7 +218,7 @@ def enumerate_readings(
                     out.append(Reading(list(values), list(spans), cost, merges, plain=plain))
             return
         remaining = digits_after[i] - pos
-        if left <= 0 or remaining + hidden - blanks < left or remaining > left * MAX_NUMBER_DIGITS:
+        if left <= 0 or remaining + spare < left or remaining > left * MAX_NUMBER_DIGITS:
             return
         piece = pieces[i]
         if piece.blank:
@@ -228,7 +227,7 @@ def enumerate_readings(
                     break
                 values.extend([None] * count)
                 spans.extend([(piece.start, piece.end)] * count)
-                if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1 + hidden - blanks):  # type: ignore[misc]
+                if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1 + spare):  # type: ignore[misc]
                     walk(i + 1, 0, merges, blanks, early)
                 del values[-count:]
                 del spans[-count:]
@@ -236,7 +235,7 @@ def enumerate_readings(
         if piece.whole:
             values.append(piece.sign * float(piece.text) if "." in piece.text else piece.sign * int(piece.text))
             spans.append((piece.start, piece.end))
-            if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1 + hidden - blanks):  # type: ignore[misc]
+            if prefix_ok is None or prefix_ok([v or 0 for v in values], remaining - 1 + spare):  # type: ignore[misc]
                 walk(i + 1, 0, merges, blanks, early)
             values.pop()
             spans.pop()
@@ -256,7 +255,7 @@ def enumerate_readings(
                 spans.append((start, pieces[j].start + k))
                 next_i, next_pos = (j + 1, 0) if k == len(text) else (j, k)
                 if prefix_ok is None or prefix_ok([v or 0 for v in values],  # type: ignore[misc]
-                                                  digits_after[next_i] - next_pos + hidden - blanks):
+                                                  digits_after[next_i] - next_pos + spare):
                     walk(next_i, next_pos, merges + crossed, blanks, early)
                 values.pop()
                 spans.pop()
