@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,11 +207,8 @@ class Report:
 
     def table_cells(self) -> Iterator[tuple[str, Cell]]:
         """Every template cell of 表二/三/四 with its dotted schema path."""
-        for path, parts in _TABLE_PATHS:
-            obj: Any = self
-            for part in parts:
-                obj = getattr(obj, part)
-            yield path, obj
+        for path, get in _TABLE_PATHS:
+            yield path, get(self)
 
     def cell(self, path: str) -> Cell:
         """The cell at a dotted schema path such as ``requests.total.research``."""
@@ -277,13 +275,14 @@ class Report:
 FRAME_TABLES = ("proactive", "requests", "appeals")
 
 
-def _table_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _table_paths() -> tuple[tuple[str, operator.attrgetter[Any]], ...]:
     blank = Report()
     paths = [
         *blank.proactive.cells("proactive"), *blank.requests.cells("requests"), *blank.appeals.cells("appeals"),
     ]
-    return tuple((path, tuple(path.split("."))) for path, _ in paths)
+    return tuple((path, operator.attrgetter(path)) for path, _ in paths)
 
 
-# The template's cell paths never change: computed once, walked by ``Report.table_cells``.
+# The template's cell paths never change: computed once (a dotted attrgetter each, the fastest
+# walk: every extraction visits every cell several times), walked by ``Report.table_cells``.
 _TABLE_PATHS = _table_paths()

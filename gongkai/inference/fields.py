@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from gongkai.inference.tables import template as T
@@ -53,10 +53,11 @@ _H2_RE = re.compile(_INDENT + r"[（(][ \t]*(?P<num>[一二三四五六七八九
 # ideographic spaces at every position (80,000 of them took ~80 s), and no heading is indented further.
 MAX_HEADING_INDENT = 40
 _BOUNDED_INDENT = r"[ \t\u3000]{0," + str(MAX_HEADING_INDENT) + "}"
-_HEADING_START_RE = re.compile(
-    r"(?:^|(?<=\u3000\u3000)|(?<=[。；]))(?=" + _BOUNDED_INDENT + r"(?:#+[ \t]*)?[一二三四五六七八九十（(1-9])",
-    re.MULTILINE,
-)
+_HEADING_AHEAD = _BOUNDED_INDENT + r"(?:#+[ \t]*)?[一二三四五六七八九十（(1-9]"
+_HEADING_AHEAD_RE = re.compile(_HEADING_AHEAD)
+# The character before a heading (a line break, an ideographic space, a full stop), consumed: a
+# pattern led by a character class is scanned ~4x faster than one led by lookbehinds.
+_HEADING_AFTER_RE = re.compile(r"[\n\u3000。；](?=" + _HEADING_AHEAD + ")")
 PARAGRAPH_INDENT = "\u3000\u3000"
 _HN_RE = re.compile(_INDENT + r"(?P<num>[1-9])[ \t]*[、.．]" + _TITLE_REST)
 _STANDARD_SECTIONS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议",
@@ -139,6 +140,14 @@ class TemplateMarker:
     version: str  # "2021" | "2019"
     pattern: re.Pattern[str]
     weight: float  # probability that the text follows ``version`` given this marker alone
+    # Words of which the pattern needs one: a plain substring test skips the regex's scan of the
+    # whole text when none is there (most markers are absent from any one report).
+    needs: tuple[str, ...] = ()
+
+    def found_in(self, compact: str) -> bool:
+        if self.needs and not any(word in compact for word in self.needs):
+            return False
+        return self.pattern.search(compact) is not None
 
 
 def _literal(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -148,16 +157,16 @@ def _literal(words: tuple[str, ...]) -> re.Pattern[str]:
 # Matched against the text with all whitespace removed (PDF and scraped tables break words).
 TEMPLATE_MARKERS: tuple[TemplateMarker, ...] = (
     # 表二 column headers: the strongest sign, each template prints its own.
-    TemplateMarker("2021", _literal(T.MARKERS_2021), 0.95),
-    TemplateMarker("2019", _literal(T.MARKERS_2019), 0.95),
+    TemplateMarker("2021", _literal(T.MARKERS_2021), 0.95, T.MARKERS_2021),
+    TemplateMarker("2019", _literal(T.MARKERS_2019), 0.95, T.MARKERS_2019),
     # 表三 （六）其他处理 split into sub-rows exists only in the 2021 template.
-    TemplateMarker("2021", re.compile(r"申请人无正当理由逾期不补正|逾期未按收费通知要求缴纳费用"), 0.9),
-    TemplateMarker("2021", re.compile(r"[（(]六[）)]其他处理[^0-9０-９]{0,6}(?:1|１)[.．、]"), 0.85),
+    TemplateMarker("2021", re.compile(r"申请人无正当理由逾期不补正|逾期未按收费通知要求缴纳费用"), 0.9, ("逾期",)),
+    TemplateMarker("2021", re.compile(r"[（(]六[）)]其他处理[^0-9０-９]{0,6}(?:1|１)[.．、]"), 0.85, ("其他处理",)),
     # 2019: the single （六）其他处理 row holding numbers; some 2021 reports keep it too (hybrids).
-    TemplateMarker("2019", re.compile(r"[（(]六[）)]其他处理[0-9０-９]{1,40}[（(]七[）)]总计"), 0.6),
+    TemplateMarker("2019", re.compile(r"[（(]六[）)]其他处理[0-9０-９]{1,40}[（(]七[）)]总计"), 0.6, ("其他处理",)),
     # The notices that issued each template; 2021-template reports often still cite 〔2019〕60号.
-    TemplateMarker("2021", re.compile(r"[〔\[【（(]2021[〕\]】）)]30号"), 0.8),
-    TemplateMarker("2019", re.compile(r"[〔\[【（(]2019[〕\]】）)]60号"), 0.3),
+    TemplateMarker("2021", re.compile(r"[〔\[【（(]2021[〕\]】）)]30号"), 0.8, ("30号",)),
+    TemplateMarker("2019", re.compile(r"[〔\[【（(]2019[〕\]】）)]60号"), 0.3, ("60号",)),
 )
 # When both templates' markers are present the loser's evidence discounts the winner's this much.
 TEMPLATE_CONFLICT_WEIGHT = 0.3
@@ -176,10 +185,10 @@ def template_from_wording(text: str) -> tuple[str, float]:
     found or both templates are equally evidenced. Independent markers combine as a noisy-OR
     per template; the other template's evidence then discounts the winner.
     """
-    compact = re.sub(r"\s+", "", text)
+    compact = "".join(text.split())  # every Unicode whitespace, as r"\s+" (str.split is ~4x faster)
     doubt = {"2021": 1.0, "2019": 1.0}
     for marker in TEMPLATE_MARKERS:
-        if marker.pattern.search(compact):
+        if marker.found_in(compact):
             doubt[marker.version] *= 1.0 - marker.weight
     support = {version: 1.0 - d for version, d in doubt.items()}
     winner, loser = sorted(support, key=lambda v: support[v], reverse=True)
@@ -200,7 +209,9 @@ class YearEvidence:
     ``offset`` is added to the printed year (a publication date is a year after the report's year).
     ``where``: ``"all"``, ``"head"`` (first ``YEAR_HEAD_WINDOW`` chars) or ``"tail"`` (last
     ``YEAR_TAIL_WINDOW`` chars, the signature). ``corroborates``: whether agreeing with another
-    kind of evidence makes the year surer (a bare year in the prose does not).
+    kind of evidence makes the year surer (a bare year in the prose does not). ``heading``: the
+    year must open a line or follow an ideographic space, after at most ``MAX_HEADING_INDENT``
+    spaces or ``#`` (checked after the match: a regex anchored that way scans ~4x slower).
     """
 
     name: str
@@ -209,6 +220,18 @@ class YearEvidence:
     offset: int = 0
     where: str = "all"
     corroborates: bool = True
+    heading: bool = False
+
+
+def _opens_line(text: str, pos: int) -> bool:
+    """Whether ``pos`` starts a line or follows an ideographic space, past a bounded indent."""
+    i = pos
+    while True:
+        if i == 0 or text[i - 1] in "\n\u3000":
+            return True
+        if pos - i >= MAX_HEADING_INDENT or text[i - 1] not in " \t#":
+            return False
+        i -= 1
 
 
 YEAR_HEAD_WINDOW = 2000
@@ -228,9 +251,7 @@ YEAR_EVIDENCE: tuple[YearEvidence, ...] = (
                  re.compile(r"截[至止](?:到)?\s*" + _Y + r"\s*年\s*(?:12\s*月\s*31\s*日|年?底)"), 0.8),
     # “2024年度政府信息公开工作…”, “2024年度” at a heading.
     YearEvidence("year_du_heading", re.compile(
-        r"(?:^|[\n\u3000])[ \t\u3000#]{0," + str(MAX_HEADING_INDENT) + "}" + _Y
-        + r"\s*年度(?=[^\n。，]{0,30}(?:政府信息公开|政务公开|信息公开))",
-        re.MULTILINE), 0.75),
+        _Y + r"\s*年度(?=[^\n。，]{0,30}(?:政府信息公开|政务公开|信息公开))"), 0.75, heading=True),
     YearEvidence("year_du", re.compile(_Y + r"\s*年度(?!\s*(?:计划|预算))"), 0.62, where="head"),
     # Archive headers: “发布时间: 2025-01-22 20:18” — the report covers the year before (weak).
     YearEvidence("publication_date", re.compile(
@@ -278,6 +299,8 @@ def year_hits(text: str, title: Title | None = None) -> list[YearHit]:
         elif not ev.corroborates:
             matches = matches[:1]  # a bare year: only the first, as the report opens with its own year
         for m in matches:
+            if ev.heading and not _opens_line(text, m.start()):
+                continue
             hits.append(YearHit(ev.name, int(m.group("year")) + ev.offset, ev.confidence, m.span("year"),
                                 m.group("year"), ev.corroborates))
     return hits
@@ -388,8 +411,7 @@ def find_sections(text: str) -> list[Section]:
     """Numbered headings (一、 / （一） / 1、 / ## 一、) and the text each governs."""
     found: list[tuple[int, int, str, str]] = []  # (start, level, number, heading)
     seen: set[int] = set()
-    for candidate in _HEADING_START_RE.finditer(text):
-        start = candidate.start()
+    for start in _heading_starts(text):
         stop = text.find("\n", start)
         line = text[start: stop if stop >= 0 else len(text)]
         if start > 0 and text[start - 1] in "。；" and not _in_run_together_text(text, start, stop):
@@ -437,6 +459,16 @@ def find_sections(text: str) -> list[Section]:
             path = f"{parent}（{num}）" if parent else f"（{num}）"
         sections.append(Section(num, title, (start, end), level, path))
     return sections
+
+
+def _heading_starts(text: str) -> Iterator[int]:
+    """Where a heading may start: a line start, after two ideographic spaces, or after 。/；."""
+    if _HEADING_AHEAD_RE.match(text):
+        yield 0
+    for m in _HEADING_AFTER_RE.finditer(text):
+        start = m.end()
+        if text[start - 1] != "\u3000" or text[start - 2:start] == PARAGRAPH_INDENT:
+            yield start
 
 
 def _in_run_together_text(text: str, start: int, stop: int) -> bool:

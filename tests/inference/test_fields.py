@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from gongkai.inference.fields import find_agency_and_year, find_sections, find_title, template_from_wording
+from gongkai.inference.fields import (
+    TEMPLATE_MARKERS,
+    find_agency_and_year,
+    find_sections,
+    find_title,
+    template_from_wording,
+    year_hits,
+)
+from gongkai.training.synth import generate
 
 
 @pytest.mark.parametrize(
@@ -131,6 +139,33 @@ def test_template_from_wording(text: str, version: str) -> None:
     found, confidence = template_from_wording(text)
     assert found == version
     assert (confidence == 0.0) if version == "unknown" else (0.5 <= confidence <= 1.0)
+
+
+def test_template_markers_words_never_hide_a_marker() -> None:
+    """``TemplateMarker.needs`` only skips a scan: on reports of both templates and every layout
+    (and the wordings above), each marker is found exactly where its pattern matches."""
+    texts = [v.text for v in generate(60, seed=11, template_mix=0.5) if v.text]
+    texts += ["（六）其他处理\n1.申请人无正当理由逾期不补正\t0\n", "（六）其他处理0000000（七）总计0000000\n",
+              "按照国办公开办函〔2021〕30号要求。依据〔2019〕60号。\n"]
+    found = [0] * len(TEMPLATE_MARKERS)
+    for text in texts:
+        compact = "".join(text.split())
+        for k, marker in enumerate(TEMPLATE_MARKERS):
+            matched = marker.pattern.search(compact) is not None
+            assert marker.found_in(compact) == matched, (marker.pattern.pattern, text[:80])
+            found[k] += matched
+    assert all(found), found  # every marker was met at least once: the comparison above means something
+
+
+@pytest.mark.parametrize(
+    ("before", "is_heading"),
+    [("\n", True), ("", True), ("\u3000", True), ("\n  ## ", True), ("\n" + " " * 41, False),
+     ("正文，", False), ("\n某某", False)],
+)
+def test_a_year_du_heading_opens_a_line(before: str, is_heading: bool) -> None:
+    text = "前言。" + before + "2023年度政府信息公开工作报告\n" if before != "" else "2023年度政府信息公开工作报告\n"
+    kinds = {h.kind for h in year_hits(text)}
+    assert ("year_du_heading" in kinds) == is_heading
 
 
 def test_template_wording_of_both_templates_lowers_confidence() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from gongkai.inference.tables.numbers import digits_of
 from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
@@ -129,18 +130,17 @@ def align_rows(
                     row[index] = max(row[index], score * fit)
         scores.append([v if v > MIN_PAIR_SCORE else 0.0 for v in row])
 
-    dp = [[0.0] * (n_template + 1) for _ in range(n + 1)]
-    for i in range(1, n + 1):
-        row_dp, prev_dp, row_scores = dp[i], dp[i - 1], scores[i - 1]
+    # dp[i][j] = max(dp[i-1][j], dp[i][j-1], dp[i-1][j-1] + s): a running maximum of each
+    # column's own best (itertools.accumulate runs it in C; the DP is most of a table's alignment).
+    dp = [[0.0] * (n_template + 1)]
+    for row_scores in scores:
+        prev_dp = dp[-1]
         if not any(row_scores):
-            dp[i] = prev_dp[:]
+            dp.append(prev_dp[:])
             continue
-        for j in range(1, n_template + 1):
-            best = prev_dp[j] if prev_dp[j] > row_dp[j - 1] else row_dp[j - 1]
-            s = row_scores[j - 1]
-            if s and prev_dp[j - 1] + s > best:
-                best = prev_dp[j - 1] + s
-            row_dp[j] = best
+        own = [0.0] + [max(prev_dp[j], prev_dp[j - 1] + s) if s else prev_dp[j]
+                       for j, s in enumerate(row_scores, start=1)]
+        dp.append(list(accumulate(own, max)))
     out: dict[int, tuple[RowObservation, LabelMatch | None]] = {}
     i, j = n, n_template
     while i > 0 and j > 0:

@@ -339,10 +339,16 @@ def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], br
             _set_alternatives(d, [r for r in d.readings if r.cost <= d.readings[0].cost + ADMISSIBLE_MARGIN])
         return 0
 
+    seen: dict[tuple[int, ...], tuple[int, float]] = {}
+
     def score(choice: dict[str, int]) -> tuple[int, float]:
-        table = dict(fixed)
-        table.update({k: decoded[k].readings[i].values for k, i in choice.items()})
-        return broken(table), sum(decoded[k].readings[i].cost for k, i in choice.items())
+        # Memoised: the admissibility pass below revisits combinations the search already scored.
+        combo = tuple(choice[k] for k in keys)
+        if combo not in seen:
+            table = dict(fixed)
+            table.update({k: decoded[k].readings[i].values for k, i in choice.items()})
+            seen[combo] = broken(table), sum(decoded[k].readings[i].cost for k, i in choice.items())
+        return seen[combo]
 
     sizes = [len(decoded[k].readings) for k in keys]
     if math.prod(sizes) <= MAX_JOINT_COMBINATIONS:

@@ -7,9 +7,11 @@ repairs its number needed, whether its row's arithmetic holds — from which
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from gongkai.inference.tables import template as T
 from gongkai.inference.tables.align import (
@@ -218,11 +220,15 @@ def _near_line_start(text: str, pos: int) -> int:
 
 
 # ---------------------------------------------------------------- cells
+@lru_cache(maxsize=1024)
+def _cell_getter(path: str) -> operator.attrgetter[Cell]:
+    """The report's cell at a dotted path ("requests.total.research"): one C-level lookup per cell."""
+    return operator.attrgetter(path)
+
+
 def _set(report: Report, read: TableRead, path: str, slot: SlotValue, how: LabelMatch | None,
          label_how: str | None = None, sep_merged: bool = False) -> None:
-    table, row, column = (path.split(".") + [""])[:3]
-    group = getattr(report, table)
-    cell = getattr(getattr(group, row), column) if column else getattr(group, row)
+    cell = _cell_getter(path)(report)
     tok = slot.token
     cell.value = slot.value
     if tok is not None:
@@ -513,6 +519,9 @@ def _split_joined(table: dict[str, list[Value]]) -> dict[str, list[Value]]:
     """Rows decoded together ("a|b") as one entry per template row, for the identities."""
     out: dict[str, list[Value]] = {}
     for joined, values in table.items():
+        if "|" not in joined:
+            out[joined] = values
+            continue
         for i, key in enumerate(joined.split("|")):
             out[key] = values[i * REQUEST_WIDTH:(i + 1) * REQUEST_WIDTH]
     return out
@@ -711,25 +720,33 @@ def _read_proactive_2019(text: str, rows: list[RowObservation], report: Report, 
 
 
 # ---------------------------------------------------------------- arithmetic evidence
+# 表三's cell paths by row and column (mark_arithmetic visits each for every report).
+_REQUEST_PATHS: dict[str, dict[str, str]] = {
+    r.key: {c: f"requests.{r.key}.{c}" for c in T.REQUEST_COLUMNS} for r in T.REQUEST_ROWS
+}
+_COLUMN_IDENTITY_KEYS = (*_OUTCOME_KEYS, "total", "new_received", "carried_over", "carried_forward")
+
+
 def mark_arithmetic(report: Report, read: TableRead) -> None:
     """Record, per cell, whether the identities its value takes part in hold."""
     req = report.requests
-    for row_key in (r.key for r in T.REQUEST_ROWS):
+    evidence = read.evidence
+    values: dict[str, list[Value]] = {}
+    for row_key, paths in _REQUEST_PATHS.items():
         row = getattr(req, row_key)
-        vals = [getattr(row, c).value for c in T.REQUEST_COLUMNS]
-        blank = any(v is None for v in vals)
+        vals = values[row_key] = [getattr(row, c).value for c in T.REQUEST_COLUMNS]
+        blank = None in vals
         zeroed = [v or 0 for v in vals]
-        ok_zero = int(abs(sum(zeroed[:6]) - zeroed[6]) < 1e-9) if any(v is not None for v in vals) else -1
-        for c in T.REQUEST_COLUMNS:
-            ev = read.evidence.get(f"requests.{row_key}.{c}")
+        ok_zero = int(abs(sum(zeroed[:6]) - zeroed[6]) < 1e-9) if not blank or any(v is not None for v in vals) else -1
+        for path in paths.values():
+            ev = evidence.get(path)
             if ev is not None:
                 ev.row_blank, ev.row_ok_blank_zero = blank, ok_zero
                 if not blank:
                     ev.row_ok = ok_zero
-    for c in T.REQUEST_COLUMNS:
-        column = {r.key: getattr(getattr(req, r.key), c).value for r in T.REQUEST_ROWS}
-        parts = [column[k] for k in _OUTCOME_KEYS if column[k] is not None]
-        tot, a, b, d = column["total"], column["new_received"], column["carried_over"], column["carried_forward"]
+    for i, c in enumerate(T.REQUEST_COLUMNS):
+        parts = [v for k in _OUTCOME_KEYS if (v := values[k][i]) is not None]
+        tot, a, b, d = (values[k][i] for k in ("total", "new_received", "carried_over", "carried_forward"))
         checks: list[bool] = []
         if tot is not None and parts:
             checks.append(abs(sum(parts) - tot) < 1e-9)  # type: ignore[arg-type]
@@ -737,8 +754,8 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
             checks.append(abs(a + b - tot - d) < 1e-9)  # type: ignore[operator]
         if checks:
             ok = int(all(checks))
-            for key in [*_OUTCOME_KEYS, "total", "new_received", "carried_over", "carried_forward"]:
-                ev = read.evidence.get(f"requests.{key}.{c}")
+            for key in _COLUMN_IDENTITY_KEYS:
+                ev = evidence.get(_REQUEST_PATHS[key][c])
                 if ev is not None:
                     ev.col_ok = ok
     for group in T.APPEAL_GROUPS:
