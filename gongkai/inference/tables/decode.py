@@ -324,13 +324,50 @@ def _short_readings(pieces: Sequence[Piece], width: int, check: RowCheck | None)
 
 # ---------------------------------------------------------------- the table, jointly
 TableCheck = Callable[[dict[str, list[Value]]], int]
+# Exact solving of column identities (``ColumnIdentity``): states kept per row folded in; beyond
+# this many the coordinate descent is used.
+MAX_IDENTITY_STATES = 20000
 
 
-def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], broken: TableCheck | None) -> int:
+@dataclass(frozen=True)
+class ColumnIdentity:
+    """In every column the rows' values times their coefficients add up to 0 (blanks as 0).
+
+    Checked in the columns where ``anchor``'s cell is not blank, when every row of ``requires``
+    is in the table (a missing part row counts as nothing). Declared as data so that the count of
+    broken identities (``identities_broken``) and the exact joint choice (``choose_rows``) read
+    the same rules.
+    """
+
+    terms: tuple[tuple[str, int], ...]
+    anchor: str
+    requires: tuple[str, ...]
+
+
+def identities_broken(identities: Sequence[ColumnIdentity], table: dict[str, list[Value]], width: int) -> int:
+    """How many (identity, column) checks ``table`` breaks (called for every combination: kept lean)."""
+    count = 0
+    for identity in identities:
+        if any(not table.get(r) for r in identity.requires):
+            continue
+        anchor = table[identity.anchor]
+        rows = [(values, coef) for key, coef in identity.terms if (values := table.get(key))]
+        for c in range(width):
+            if anchor[c] is not None and sum(coef * (values[c] or 0) for values, coef in rows) != 0:
+                count += 1
+    return count
+
+
+def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], broken: TableCheck | None,
+                identities: tuple[Sequence[ColumnIdentity], int] | None = None) -> int:
     """Pick one reading per decoded row so that the table's identities break least, then cheapest.
 
     ``broken`` counts the identities a whole table breaks (rows in ``fixed`` were printed
-    unambiguously). Sets each row's ``chosen`` and ``alternatives``; returns the broken count.
+    unambiguously); ``identities`` (with the row width), when ``broken`` counts exactly those, lets
+    a table with too many combinations to try them all be solved exactly (``_solve_identities``): a
+    coordinate descent changes one row at a time and stalls where two rows misread one column. Rows
+    decoded together are keyed ``"a|b"``. Sets each row's ``chosen`` and ``alternatives``; returns
+    the broken count.
     """
     keys = [k for k, d in decoded.items() if d.readings]
     if broken is None or not keys or all(len(decoded[k].readings) == 1 for k in keys):
@@ -351,8 +388,11 @@ def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], br
         return seen[combo]
 
     sizes = [len(decoded[k].readings) for k in keys]
+    solved = None
     if math.prod(sizes) <= MAX_JOINT_COMBINATIONS:
         best = min((dict(zip(keys, combo)) for combo in itertools.product(*(range(s) for s in sizes))), key=score)
+    elif identities is not None and (solved := _solve_identities(keys, decoded, fixed, *identities)) is not None:
+        best = solved
     else:
         best = {k: 0 for k in keys}
         current = score(best)
@@ -380,6 +420,67 @@ def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], br
                 admissible.append(r)
         _set_alternatives(d, admissible or [d.best])
     return final[0]
+
+
+def _solve_identities(keys: list[str], decoded: dict[str, RowDecode], fixed: dict[str, list[Value]],
+                      identities: Sequence[ColumnIdentity], width: int) -> dict[str, int] | None:
+    """The choice breaking fewest identities, then cheapest, by dynamic programming over the rows.
+
+    Every identity is linear in the rows, so a partial choice is summed up by each identity's
+    running value per column (and which columns' anchor cells are blank): rows are folded in one
+    at a time, keeping the cheapest way to each such state. Exact; None when the states outgrow
+    ``MAX_IDENTITY_STATES``.
+    """
+    present = set(fixed) | {row for key in keys for row in key.split("|")}
+    active = [i for i in identities if all(r in present for r in i.requires)]
+    anchors = sorted({i.anchor for i in active})
+    coefs = [dict(i.terms) for i in active]
+    n_forms = len(active) * width
+
+    def add(state: tuple[float, ...], key: str, values: Sequence[Value]) -> tuple[float, ...]:
+        out = list(state)
+        for n, row in enumerate(key.split("|")):
+            cells = values[n * width:(n + 1) * width]
+            for j, coef in enumerate(coefs):
+                if row in coef:
+                    for c in range(width):
+                        out[j * width + c] += coef[row] * (cells[c] or 0)
+            if row in anchors:
+                at = n_forms + anchors.index(row) * width
+                for c in range(width):
+                    out[at + c] = float(cells[c] is None)
+        return tuple(out)
+
+    start: tuple[float, ...] = (0.0,) * (n_forms + len(anchors) * width)
+    for key, values in fixed.items():
+        start = add(start, key, values)
+    states: dict[tuple[float, ...], tuple[float, tuple[object, int] | None]] = {start: (0.0, None)}
+    for key in keys:
+        grown: dict[tuple[float, ...], tuple[float, tuple[object, int] | None]] = {}
+        for state, (cost, back) in states.items():
+            for i, reading in enumerate(decoded[key].readings):
+                nxt = add(state, key, reading.values)
+                total = cost + reading.cost
+                if nxt not in grown or total < grown[nxt][0]:
+                    grown[nxt] = (total, (back, i))
+        states = grown
+        if len(states) > MAX_IDENTITY_STATES:
+            return None
+
+    def breaks(state: tuple[float, ...]) -> int:
+        count = 0
+        for j, identity in enumerate(active):
+            at = n_forms + anchors.index(identity.anchor) * width
+            count += sum(1 for c in range(width) if not state[at + c] and state[j * width + c] != 0)
+        return count
+
+    best = min(states, key=lambda st: (breaks(st), states[st][0]))
+    back = states[best][1]
+    chosen: list[int] = []
+    while back is not None:
+        back, i = back  # type: ignore[misc]
+        chosen.append(i)
+    return dict(zip(keys, reversed(chosen)))
 
 
 def _set_alternatives(d: RowDecode, admissible: Sequence[Reading]) -> None:

@@ -24,12 +24,14 @@ from gongkai.inference.tables.align import (
 )
 from gongkai.inference.tables.decode import (
     MAX_HIDDEN_BLANKS,
+    ColumnIdentity,
     Piece,
     RowCheck,
     RowDecode,
     Value,
     choose_rows,
     decode_row,
+    identities_broken,
     pieces_of,
 )
 from gongkai.inference.tables.numbers import digits_of, normalize_label
@@ -354,7 +356,7 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
                 continue
         slots_by_row[key] = _printed_slots(row, REQUEST_WIDTH, text)
     fixed = {k: [s.value for s in v] for k, v in slots_by_row.items()}
-    choose_rows(decoded, fixed, lambda table: _requests_broken(_split_joined(table)))
+    choose_rows(decoded, fixed, _requests_broken, (REQUEST_IDENTITIES, REQUEST_WIDTH))
     for joined, d in decoded.items():
         slots = decoded_slots(d, text)
         for i, key in enumerate(joined.split("|")):
@@ -515,6 +517,10 @@ def _rows_prefix_ok(values: list[int], digits_left: int) -> bool:
     return _rows_ok(values[:done]) if done and len(values) % REQUEST_WIDTH == 0 else True
 
 
+def _requests_broken(table: dict[str, list[Value]]) -> int:
+    return identities_broken(REQUEST_IDENTITIES, _split_joined(table), REQUEST_WIDTH)
+
+
 def _split_joined(table: dict[str, list[Value]]) -> dict[str, list[Value]]:
     """Rows decoded together ("a|b") as one entry per template row, for the identities."""
     out: dict[str, list[Value]] = {}
@@ -531,23 +537,12 @@ _OUTCOME_KEYS = tuple(r.key for r in T.REQUEST_ROWS
                       if r.key not in ("new_received", "carried_over", "total", "carried_forward"))
 
 
-def _requests_broken(table: dict[str, list[Value]]) -> int:
-    """表三 column identities an assignment breaks (called for every combination: kept lean)."""
-    outcomes = [row for row in (table.get(k) for k in _OUTCOME_KEYS) if row]
-    total, new, carried, forward = (table.get(k) or None for k in
-                                    ("total", "new_received", "carried_over", "carried_forward"))
-    count = 0
-    for c in range(REQUEST_WIDTH):
-        tot = total[c] if total else None
-        if tot is not None:
-            parts = [row[c] or 0 for row in outcomes]
-            if sum(parts) != tot:
-                count += 1
-        if new and carried and forward and tot is not None:
-            a, b, d = new[c] or 0, carried[c] or 0, forward[c] or 0
-            if a + b != tot + d:
-                count += 1
-    return count
+# 表三's column identities: the outcome rows add up to （七）总计, and 一 + 二 = （七） + 四.
+REQUEST_IDENTITIES: tuple[ColumnIdentity, ...] = (
+    ColumnIdentity((*((k, 1) for k in _OUTCOME_KEYS), ("total", -1)), "total", ("total",)),
+    ColumnIdentity((("new_received", 1), ("carried_over", 1), ("total", -1), ("carried_forward", -1)), "total",
+                   ("new_received", "carried_over", "carried_forward", "total")),
+)
 
 
 def read_appeals(text: str, region: tuple[int, int], report: Report, read: TableRead, grid: bool = False,

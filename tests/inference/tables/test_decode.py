@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from gongkai.inference.tables.decode import choose_rows, decode_row, enumerate_readings, pieces_of
+from gongkai.inference.tables.decode import (
+    MAX_JOINT_COMBINATIONS,
+    ColumnIdentity,
+    choose_rows,
+    decode_row,
+    enumerate_readings,
+    identities_broken,
+    pieces_of,
+)
 from gongkai.inference.tables.tokens import Token, tokenize
 
 
@@ -111,6 +119,43 @@ def test_the_column_identities_place_a_hidden_blank_that_hid_a_shifted_number() 
 
     assert choose_rows(rows, {}, broken) == 0  # type: ignore[arg-type]
     assert rows["a"].best.values == [None, 5, 5]  # type: ignore[union-attr]
+
+
+def test_identities_count_each_broken_column_where_the_anchor_cell_is_printed() -> None:
+    sums = (ColumnIdentity((("a", 1), ("b", 1), ("total", -1)), "total", ("total",)),)
+    table: dict[str, list[int | float | None]] = {"a": [1, 2, None], "b": [0, None, 4], "total": [1, 3, None]}
+    assert identities_broken(sums, table, 3) == 1  # column 1 breaks; column 2's total is blank: unchecked
+    assert identities_broken(sums, {"a": [1, 2, 3]}, 3) == 0  # no total row: nothing to check
+
+
+def test_a_table_too_large_to_try_whole_is_solved_exactly_under_its_identities() -> None:
+    # Thirteen rows "k k" of three cells (x + y = total), each hiding one blank: before or after its
+    # first number. The prior puts it late in every row; the column totals say the rows of 8 and 512
+    # hid it first (each k a power of two: no other rows add up the same). Changing one row alone
+    # breaks as many columns as before, so a descent stalls; the identities solved exactly do not.
+    def row_sum(values: list[int]) -> bool:
+        return values[0] + values[1] == values[2]
+
+    ks = [2 ** n for n in range(13)]
+    early = {8, 512}
+    identities = (ColumnIdentity((*((f"r{k}", 1) for k in ks), ("total", -1)), "total", ("total",)),)
+    total: list[int | float | None] = [sum(k for k in ks if k not in early), sum(early), sum(ks)]
+
+    def decoded() -> dict:  # type: ignore[type-arg]
+        rows = {f"r{k}": decode_row(pieces_of(run(f"{k} {k}")), 3, row_sum, hidden_blanks=1) for k in ks}
+        assert all(d is not None and len(d.readings) == 2 for d in rows.values())
+        return rows
+
+    def broken(table: dict[str, list[int | float | None]]) -> int:
+        return identities_broken(identities, table, 3)
+
+    assert 2 ** len(ks) > MAX_JOINT_COMBINATIONS
+    descended = decoded()
+    assert choose_rows(descended, {"total": total}, broken) > 0  # the search without the identities stalls
+    rows = decoded()
+    assert choose_rows(rows, {"total": total}, broken, (identities, 3)) == 0
+    for k in ks:
+        assert rows[f"r{k}"].best.values == ([None, k, k] if k in early else [k, None, k])
 
 
 def test_tokenizer_keeps_a_spaced_run_whole_for_the_decoder() -> None:
