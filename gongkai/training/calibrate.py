@@ -1,10 +1,10 @@
 """Fitting the cell-confidence model on generated reports whose true values are known.
 
 Run ``gongkai train confidence`` (or ``python -m gongkai.training.calibrate``): it generates
-layout variants with OCR-like noise, extracts them, labels each cell right or wrong against
-the truth, fits a logistic model on the cells' evidence, corrects it with isotonic regression
-on a separate split, prints accuracy and expected calibration error on a held-out split, and
-writes ``gongkai/models/confidence.json``.
+layout variants with OCR-like noise over the blank regimes of ``BLANK_REGIMES``, extracts them,
+labels each cell right or wrong against the truth, fits a logistic model on the cells' evidence,
+corrects it with isotonic regression on a separate split, prints accuracy and expected
+calibration error on a held-out split, and writes ``gongkai/models/confidence.json``.
 """
 
 from __future__ import annotations
