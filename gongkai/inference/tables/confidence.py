@@ -134,9 +134,12 @@ CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
                   and ev.zero_or_blank, 0.85),
     # A run read exactly at its printed separators hides no blank: a blank printed as nothing
     # leaves one number fewer than cells, so some printed number would have to be cut. A cut run
-    # may, even where its sum holds: "0 0 0 22" with its total blank adds up as 0 0 0 2 2.
+    # may, even where its sum holds: "0 0 0 22" with its total blank adds up as 0 0 0 2 2. Not
+    # where the column identities through its whole row hold as well (表三): on 1,200 generated
+    # reports with hidden blanks (seed 11) 8,834 such cells, none wrong, against 86 wrong of
+    # 13,138 where only the row's own sum held.
     ConfidenceCap("decoded with cuts of its own from a run in a document whose runs may hide blank cells",
-                  lambda ev: ev.hidden_blanks and not ev.run_plain, 0.8),
+                  lambda ev: ev.hidden_blanks and not ev.run_plain and not ev.row_cols_ok, 0.8),
     ConfidenceCap("decoded with cuts of its own from a run of several cells that no sum checks",
                   lambda ev: ev.unchecked_run and not ev.run_plain, 0.85),
     ConfidenceCap("a sum breaks in a table that lost rows: the rows may have shifted",
@@ -221,13 +224,13 @@ def cell_confidence(ev: Evidence, value_null: bool, layouts: tuple[str, ...]) ->
     key = (ev.label_how, round(ev.label_score, 3), ev.slot_method, ev.repairs, ev.row_ok, ev.col_ok,
            ev.structured, ev.ocr, ev.inferred_empty, ev.alternatives, ev.run_plain, value_null, layouts)
     cap_values = (ev.sep_merged, ev.row_blank, ev.row_ok_blank_zero, ev.hidden_blanks, ev.zero_or_blank,
-                  ev.blank, ev.unchecked_run, ev.table_incomplete)  # in CAP_FIELDS order
+                  ev.blank, ev.unchecked_run, ev.table_incomplete, ev.row_cols_ok)  # in CAP_FIELDS order
     return _capped_by_key(key, cap_values)
 
 
 # Evidence the caps read beyond the model's features (part of the cache key).
 CAP_FIELDS = ("sep_merged", "row_blank", "row_ok_blank_zero", "hidden_blanks", "zero_or_blank", "blank",
-              "unchecked_run", "table_incomplete")
+              "unchecked_run", "table_incomplete", "row_cols_ok")
 
 
 @lru_cache(maxsize=65536)

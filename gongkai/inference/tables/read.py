@@ -115,6 +115,9 @@ class Evidence:
     table_incomplete: bool = False
     # Decoded from a run read exactly at its printed separators (no number cut, none joined).
     run_plain: bool = False
+    # 表三: the cell's row adds up and every column identity through the row holds (a misread
+    # would have to be matched by another in every column it moved a number out of or into).
+    row_cols_ok: bool = False
 
 
 @dataclass
@@ -753,6 +756,11 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
                 ev = evidence.get(_REQUEST_PATHS[key][c])
                 if ev is not None:
                     ev.col_ok = ok
+    for paths in _REQUEST_PATHS.values():
+        row = [evidence.get(path) for path in paths.values()]
+        if all(ev is not None and ev.row_ok == 1 and ev.col_ok == 1 for ev in row):
+            for ev in row:
+                ev.row_cols_ok = True  # type: ignore[union-attr]
     for group in T.APPEAL_GROUPS:
         vals = [getattr(getattr(report.appeals, group), c).value for c in T.APPEAL_COLUMNS]
         if all(x is not None for x in vals):

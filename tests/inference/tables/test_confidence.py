@@ -113,6 +113,35 @@ def test_every_confidence_cap_holds_its_cells_below_the_cap() -> None:
     # and a sum it breaks is the report's own error.
     plain = Evidence(slot_method="run_unique", row_ok=0, hidden_blanks=True, unchecked_run=True, run_plain=True)
     assert capped(0.999, plain) == 0.999
+    # A cut run whose row adds up and whose every column identity holds cannot hide a blank unseen.
+    checked = Evidence(slot_method="run_unique", row_ok=1, col_ok=1, hidden_blanks=True, row_cols_ok=True)
+    assert capped(0.999, checked) == 0.999
+
+
+def test_a_row_counts_as_checked_whole_only_when_its_sum_and_every_column_identity_hold() -> None:
+    from gongkai.inference.tables.read import TableRead, mark_arithmetic
+    from gongkai.report import Report
+    from gongkai.training.synth import generate
+
+    item = next(generate(1, seed=3, layouts=("tsv",), template_mix=0.0))
+    report, read = Report(), TableRead()
+    for path, value in item.gold.items():
+        if path.startswith("requests.") and not path.startswith("requests.other_processing."):
+            report.cell(path).value = value
+            read.evidence[path] = Evidence(slot_method="run_unique")
+    mark_arithmetic(report, read)
+    assert read.evidence and all(ev.row_cols_ok for ev in read.evidence.values())
+
+    # One more 予以公开 by a natural person, counted in the row's total too: the row still adds up,
+    # but two column identities (自然人, 总计) now break, so no row is checked whole any more.
+    report.requests.granted.natural_person.value += 1
+    report.requests.granted.total.value += 1
+    for ev in read.evidence.values():
+        ev.row_ok, ev.col_ok, ev.row_cols_ok = -1, -1, False
+    mark_arithmetic(report, read)
+    granted = read.evidence["requests.granted.research"]
+    assert granted.row_ok == 1 and not granted.row_cols_ok
+    assert not any(ev.row_cols_ok for ev in read.evidence.values())
 
 
 def test_caps_are_fitted_per_finer_situation_and_the_finer_value_wins() -> None:
