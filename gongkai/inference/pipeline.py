@@ -260,6 +260,7 @@ def _apply_confidence(report: Report, read: TableRead, doc: Document) -> None:
             continue
         ev.structured = structured
         ev.ocr = doc.ocr
+        ev.layouts = layouts
         ev.table_incomplete = table in incomplete
         cell.confidence = cell_confidence(ev, cell.value is None, layouts)
         if doc.ocr and _ocr_doubt(ev):

@@ -118,6 +118,9 @@ class Evidence:
     # 表三: the cell's row adds up and every column identity through the row holds (a misread
     # would have to be matched by another in every column it moved a number out of or into).
     row_cols_ok: bool = False
+    # The text layouts the document's tables were read in (tsv, pipe, spaced, …; set with the
+    # confidence): whether a blank's place was printed depends on them.
+    layouts: tuple[str, ...] = ()
 
 
 @dataclass

@@ -180,6 +180,41 @@ def test_caps_that_apply_together_are_fitted_for_their_joint_situation() -> None
     assert capped(0.99, both) == min(rule.cap for rule in CONFIDENCE_CAPS if rule.applies(both))
 
 
+def test_the_finer_joint_situation_wins_over_the_coarse_one() -> None:
+    from gongkai.inference.tables.confidence import capped, fit_caps
+    from gongkai.inference.tables.read import Evidence
+
+    checked = Evidence(slot_method="padded", row_blank=True, zero_or_blank=True, col_ok=1)
+    unchecked = Evidence(slot_method="padded", row_blank=True, zero_or_blank=True, col_ok=-1)
+    caps = fit_caps([(checked, i % 10 < 8) for i in range(100)] + [(unchecked, i % 10 < 2) for i in range(100)])
+    assert capped(0.99, checked, caps) == 0.8 and capped(0.99, unchecked, caps) == 0.2
+
+
+def test_a_situation_never_wrong_in_thousands_of_cells_is_released_only_in_its_layouts() -> None:
+    """Blanks and zeros placed by position in tab-per-cell text were never swapped on the fitting
+    reports: that situation is released from the rule, the same one in Markdown is not."""
+    from gongkai.inference.tables.confidence import (
+        CAP_CEILING,
+        CAP_RELEASE_MIN_CELLS,
+        CONFIDENCE_CAPS,
+        capped,
+        fit_caps,
+    )
+    from gongkai.inference.tables.read import Evidence
+
+    def zero(layouts: tuple[str, ...]) -> Evidence:
+        return Evidence(slot_method="position", row_blank=True, zero_or_blank=True, col_ok=1, layouts=layouts)
+
+    tabs, pipes = zero(("line", "tab_cells")), zero(("line", "pipe"))
+    n = CAP_RELEASE_MIN_CELLS
+    caps = fit_caps([(tabs, True)] * n + [(pipes, k != 0) for k in range(n)])
+    rule = next(r for r in CONFIDENCE_CAPS if "may have swapped" in r.name)
+    assert caps[rule.name] == CAP_CEILING  # a rule itself is never released
+    assert capped(0.99, tabs, caps) == 0.99
+    assert capped(0.99, pipes, caps) == CAP_CEILING  # one wrong among them: held below 0.9
+    assert capped(0.99, zero(("line", "tab_cells")), fit_caps([(tabs, True)] * (n - 1))) == CAP_CEILING
+
+
 def test_cap_groups_tell_a_blank_a_zero_and_another_number_apart() -> None:
     from gongkai.inference.tables.confidence import CONFIDENCE_CAPS, cap_group
     from gongkai.inference.tables.read import Evidence
