@@ -745,6 +745,7 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
                 ev.row_blank, ev.row_ok_blank_zero = blank, ok_zero
                 if not blank:
                     ev.row_ok = ok_zero
+    columns_hold = True
     for i, c in enumerate(T.REQUEST_COLUMNS):
         parts = [v for k in _OUTCOME_KEYS if (v := values[k][i]) is not None]
         tot, a, b, d = (values[k][i] for k in ("total", "new_received", "carried_over", "carried_forward"))
@@ -753,17 +754,20 @@ def mark_arithmetic(report: Report, read: TableRead) -> None:
             checks.append(abs(sum(parts) - tot) < 1e-9)  # type: ignore[arg-type]
         if None not in (a, b, d, tot):
             checks.append(abs(a + b - tot - d) < 1e-9)  # type: ignore[operator]
+        columns_hold = columns_hold and bool(checks) and all(checks)
         if checks:
             ok = int(all(checks))
             for key in _COLUMN_IDENTITY_KEYS:
                 ev = evidence.get(_REQUEST_PATHS[key][c])
                 if ev is not None:
                     ev.col_ok = ok
-    for paths in _REQUEST_PATHS.values():
-        row = [evidence.get(path) for path in paths.values()]
-        if all(ev is not None and ev.row_ok == 1 and ev.col_ok == 1 for ev in row):
-            for ev in row:
-                ev.row_cols_ok = True  # type: ignore[union-attr]
+    if columns_hold:
+        # Every row has a cell in every column: only where all columns hold can a row be checked whole.
+        for paths in _REQUEST_PATHS.values():
+            row = [evidence.get(path) for path in paths.values()]
+            if all(ev is not None and ev.row_ok == 1 for ev in row):
+                for ev in row:
+                    ev.row_cols_ok = True  # type: ignore[union-attr]
     for group in T.APPEAL_GROUPS:
         vals = [getattr(getattr(report.appeals, group), c).value for c in T.APPEAL_COLUMNS]
         if all(x is not None for x in vals):
