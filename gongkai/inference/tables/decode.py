@@ -388,7 +388,6 @@ def choose_rows(decoded: dict[str, RowDecode], fixed: dict[str, list[Value]], br
         return seen[combo]
 
     sizes = [len(decoded[k].readings) for k in keys]
-    solved = None
     if math.prod(sizes) <= MAX_JOINT_COMBINATIONS:
         best = min((dict(zip(keys, combo)) for combo in itertools.product(*(range(s) for s in sizes))), key=score)
     elif identities is not None and (solved := _solve_identities(keys, decoded, fixed, *identities)) is not None:
