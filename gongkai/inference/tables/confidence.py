@@ -154,6 +154,10 @@ CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
 CAP_CEILING = 0.89
 # Cells a situation needs on the generated reports before its cap is fitted rather than declared.
 CAP_MIN_CELLS = 50
+# A finer situation's share is drawn towards its coarser situation's as if by this many cells of
+# it (see ``fit_caps``); one seen in fewer than ``CAP_MIN_FINE_CELLS`` takes the coarser value.
+CAP_PRIOR_CELLS = 10
+CAP_MIN_FINE_CELLS = 10
 # A finer situation (``cap_group``, joint situations) with at least this many cells on the fitting
 # reports and not one of them wrong is not capped at all (fitted value 1.0): the rule names a risk
 # that this situation does not carry (a blank's place printed by tab-per-cell lines, say). With
@@ -186,65 +190,101 @@ def _by_layout(key: str, ev: Evidence) -> str:
     return f"{key} | layouts {'+'.join(ev.layouts) or 'none'}"
 
 
-def _situation(rules: Sequence[ConfidenceCap], ev: Evidence) -> tuple[str, str]:
-    """The keys of several caps applying together (coarse, then with ``cap_group``'s detail)."""
-    joint = " + ".join(rule.name for rule in rules)
-    return joint, f"{joint} | {_detail(ev)}"
+def _by_slot(key: str, ev: Evidence) -> str:
+    """A fine situation split by how the value was placed: the hidden-blank rule holds digit runs
+    cut into as many numbers as cells (right nearly always) and runs short of their row (a blank
+    placed by the prior: right four times in five) alike, and one value misstates both."""
+    return f"{key} | {ev.slot_method}"
+
+
+def _keys(rules: Sequence[ConfidenceCap], ev: Evidence) -> tuple[list[str], list[str]]:
+    """The keys fitted for caps that apply together (one rule, or the joint of several): the
+    layout-split keys (kept only where released), then the others, finest first."""
+    name = " + ".join(rule.name for rule in rules)
+    fine = f"{name} | {_detail(ev)}"
+    finer = [_by_slot(fine, ev), fine]
+    return [_by_layout(key, ev) for key in finer], [*finer, name]
+
+
+def _fitted(fitted: dict[str, float], rules: Sequence[ConfidenceCap], ev: Evidence) -> float | None:
+    split, keys = _keys(rules, ev)
+    return next((fitted[key] for key in (*split, *keys) if key in fitted), None)
 
 
 def capped(confidence: float, ev: Evidence, fitted: dict[str, float] | None = None) -> float:
     """``confidence`` held below the caps whose situations apply to the cell.
 
     ``fitted``: cap values measured on generated reports (the share of such cells read right,
-    at most ``CAP_CEILING``), by ``cap_group`` and by rule name, and for caps that apply together
-    by their joint situation. Where several apply, their joint value is used when it was fitted
-    (the lowest of the single caps under-states such cells: a padded row whose blank sits among
-    zeros is right more often than padded rows in general); otherwise each cap holds the cell
-    below its own value, the finer group winning, a rule without either using its declared ``cap``.
+    at most ``CAP_CEILING``), by rule name and by finer situation (``_keys``), and for caps that
+    apply together by their joint situation. Where several apply, their joint value is used when
+    it was fitted (the lowest of the single caps under-states such cells: a padded row whose blank
+    sits among zeros is right more often than padded rows in general); otherwise each cap holds
+    the cell below its own value, the finest fitted situation winning, a rule without any using
+    its declared ``cap``.
     """
     rules = [rule for rule in CONFIDENCE_CAPS if rule.applies(ev)]
     if not rules:
         return confidence
     if fitted and len(rules) > 1:
-        coarse, fine = _situation(rules, ev)
-        joint = fitted.get(_by_layout(fine, ev), fitted.get(fine, fitted.get(coarse)))
+        joint = _fitted(fitted, rules, ev)
         if joint is not None:
             return min(confidence, joint)
     for rule in rules:
-        cap = rule.cap
-        if fitted:
-            group = cap_group(rule, ev)
-            cap = fitted.get(_by_layout(group, ev), fitted.get(group, fitted.get(rule.name, rule.cap)))
-        confidence = min(confidence, cap)
+        cap = _fitted(fitted, [rule], ev) if fitted else None
+        confidence = min(confidence, rule.cap if cap is None else cap)
     return confidence
 
 
 def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
-    """Each cap's value, per rule, per ``cap_group`` and per joint situation of several caps: the
+    """Each cap's value, per rule, per finer situation and per joint situation of several caps: the
     share of its cells read right, ≤ CAP_CEILING; ``CAP_RELEASED`` for a finer situation never
-    wrong in ``CAP_RELEASE_MIN_CELLS`` cells."""
+    wrong in ``CAP_RELEASE_MIN_CELLS`` cells.
+
+    A finer situation's share is drawn towards the coarser one's by ``CAP_PRIOR_CELLS`` cells of
+    it: a fine situation seen in a few dozen cells says little on its own, and left out it would
+    take the coarse value, which is far off for the few that differ most (blanks in runs cut
+    exactly, right nearly always, under a rule fitted mostly on runs short of their row).
+    """
     hits: dict[str, list[bool]] = {}
+    parent: dict[str, str] = {}
     split: dict[str, list[bool]] = {}  # the fine situations by layout: only released ones are kept
     for ev, ok in samples:
         rules = [rule for rule in CONFIDENCE_CAPS if rule.applies(ev)]
-        fine = [cap_group(rule, ev) for rule in rules]
-        for rule, group in zip(rules, fine):
-            hits.setdefault(rule.name, []).append(ok)
-            hits.setdefault(group, []).append(ok)
-        if len(rules) > 1:
-            coarse_joint, fine_joint = _situation(rules, ev)
-            hits.setdefault(coarse_joint, []).append(ok)
-            hits.setdefault(fine_joint, []).append(ok)
-            fine = [fine_joint]
-        for key in fine:
-            split.setdefault(_by_layout(key, ev), []).append(ok)
+        if not rules:
+            continue
+        situations = [[rule] for rule in rules] + ([rules] if len(rules) > 1 else [])
+        for situation in situations:
+            keys = _keys(situation, ev)[1]
+            parent.update(zip(keys, keys[1:]))
+            for key in keys:
+                hits.setdefault(key, []).append(ok)
+        for key in _keys(rules, ev)[0]:
+            split.setdefault(key, []).append(ok)
     names = {rule.name for rule in CONFIDENCE_CAPS}
 
     def released(key: str, oks: list[bool]) -> bool:
         return key not in names and len(oks) >= CAP_RELEASE_MIN_CELLS and all(oks)
 
-    out = {key: CAP_RELEASED if released(key, oks) else round(min(CAP_CEILING, sum(oks) / len(oks)), 4)
-           for key, oks in hits.items() if len(oks) >= CAP_MIN_CELLS}
+    shares: dict[str, float | None] = {}
+
+    def share(key: str) -> float | None:
+        """The key's share of right cells, drawn towards its parent's; None where too few cells."""
+        if key not in shares:
+            oks = hits[key]
+            above = share(parent[key]) if key in parent else None
+            if above is None:
+                shares[key] = sum(oks) / len(oks) if len(oks) >= CAP_MIN_CELLS else None
+            else:
+                shares[key] = (sum(oks) + CAP_PRIOR_CELLS * above) / (len(oks) + CAP_PRIOR_CELLS)
+        return shares[key]
+
+    out: dict[str, float] = {}
+    for key, oks in hits.items():
+        value = share(key)
+        if released(key, oks):
+            out[key] = CAP_RELEASED
+        elif value is not None and (key not in parent or len(oks) >= CAP_MIN_FINE_CELLS):
+            out[key] = round(min(CAP_CEILING, value), 4)
     out.update({key: CAP_RELEASED for key, oks in split.items() if released(key, oks)})
     return dict(sorted(out.items()))
 

@@ -97,6 +97,8 @@ class RowDecode:
     readings: list[Reading]
     complete: bool = True  # the enumeration saw every cut (it stops at a budget)
     short: bool = False  # fewer digits than cells: blanks were placed by the prior
+    # ... by SHORT_ROW_PLACEMENTS alone, with no hidden blank's place found by the row's sum.
+    placed: bool = False
     chosen: int = 0
     # Per cell: how many distinct values the admissible readings give it (1: certain).
     alternatives: list[int] = field(default_factory=list)
@@ -296,7 +298,7 @@ def decode_row(
         if readings:
             return RowDecode(readings, complete)
     short = _short_readings(pieces, width, check)
-    return RowDecode(short, True, short=True) if short else None
+    return RowDecode(short, True, short=True, placed=True) if short else None
 
 
 def _short_readings(pieces: Sequence[Piece], width: int, check: RowCheck | None) -> list[Reading]:

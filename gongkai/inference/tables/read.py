@@ -499,14 +499,14 @@ def _decode_request_rows(pieces: list[Piece], span: Sequence[str]) -> tuple[list
     """
     best: tuple[list[str], RowDecode] | None = None
     best_cost = 0.0
-    digits = sum(1 if p.blank or p.whole else len(p.text) for p in pieces)
+    digits = sum(p.marks if p.blank else 1 if p.whole else len(p.text) for p in pieces)  # cells at most
     for k in range(1, len(span) + 1):
-        if k > 1 and digits < k * REQUEST_WIDTH:
+        if k > 1 and digits + k * MAX_HIDDEN_BLANKS < k * REQUEST_WIDTH:
             break
         width = k * REQUEST_WIDTH
-        d = decode_row(pieces, width, _rows_ok, _rows_prefix_ok) if k > 1 else decode_row(
-            pieces, width, _request_row_ok, _request_prefix_ok, hidden_blanks=MAX_HIDDEN_BLANKS)
-        if d is None or (k > 1 and (d.short or not d.best.row_ok)):
+        d = decode_row(pieces, width, _rows_ok, _rows_prefix_ok, hidden_blanks=k * MAX_HIDDEN_BLANKS) if k > 1 \
+            else decode_row(pieces, width, _request_row_ok, _request_prefix_ok, hidden_blanks=MAX_HIDDEN_BLANKS)
+        if d is None or (k > 1 and (d.placed or not d.best.row_ok)):
             continue
         cost = d.best.cost + LOST_LABEL_COST * (k - 1) + (0.0 if d.best.row_ok else LOST_LABEL_COST * len(span))
         if best is None or cost < best_cost:

@@ -196,6 +196,23 @@ def test_a_run_with_two_rows_of_digits_is_read_as_both_rows_when_a_label_was_los
     assert alone == ["new_received"] and single.best.values == [58, 0, 0, 0, 0, 0, 58]
 
 
+def test_rows_whose_labels_were_lost_are_read_with_their_blank_cells() -> None:
+    """Blank marks run together ("——": two cells) and blanks printed as nothing are cells of the
+    rows a lost label joined; counted as one mark each, or not at all, the rows were left unread."""
+    from gongkai.inference.tables.read import _decode_request_rows
+
+    three = ["denied_state_secret", "denied_prohibited_by_law", "denied_three_safeties"]
+    keys, d = _decode_request_rows(pieces_of(run("0— — 0 00 —00—0000000——0—")), three)  # type: ignore[misc]
+    assert keys == three
+    assert d.best.values == [0, None, None, 0, 0, 0, None, 0, 0, None, *[0] * 7, None, None, 0, None]
+    two = three[:2]
+    keys, d = _decode_request_rows(pieces_of(run("1 0 0 0 0 1 0 0 2 0 0 2")), two)  # type: ignore[misc]
+    assert keys == two
+    values = d.best.values
+    assert values.count(None) == 2 and [v for v in values if v is not None] == [1, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 2]
+    assert all(_row_sum([v or 0 for v in values[i:i + 7]]) for i in (0, 7))  # type: ignore[misc]
+
+
 def test_a_group_heading_before_values_names_its_first_sub_row() -> None:
     from gongkai.inference.tables.read import REQUEST_MATCHER
     from gongkai.inference.tables.template import REQUEST_ROWS
