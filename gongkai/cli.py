@@ -16,6 +16,7 @@ from gongkai.inference.narrative.classify import BLEND_BF16_DIR, BLEND_DIR, DEVI
 from gongkai.inference.pipeline import extract
 from gongkai.inference.tables import template as T
 from gongkai.report import Cell, Report
+from gongkai.training.calibrate import FIT_REPORTS
 from gongkai.training.sentence_model import FineTuneSettings, PretrainSettings
 
 # Cells below this confidence are flagged with "?" in the readable summary.
@@ -405,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="fit a model")
     train_sub = train.add_subparsers(dest="what", required=True)
     conf = train_sub.add_parser("confidence", help="fit the cell-confidence model on generated reports")
-    conf.add_argument("--reports", type=int, default=1600, help="generated reports to fit on")
+    conf.add_argument("--reports", type=int, default=FIT_REPORTS, help="generated reports to fit on")
     conf.add_argument("--seed", type=int, default=7)
     conf.add_argument("--out", help="where to write the model (default: the shipped one; with --reviewed: "
                       "confidence.reviewed.json beside the corrections file, the shipped one only when named here)")

@@ -39,7 +39,7 @@ from gongkai.inference.tables.confidence import (
     fit_caps,
     load_model,
 )
-from gongkai.training.calibrate import LOGISTIC_C, SPLIT, CellSample, collect, same_value
+from gongkai.training.calibrate import FIT_REPORTS, LOGISTIC_C, SPLIT, CellSample, collect, same_value
 
 # Each reviewed cell counts as this many generated cells in the fit.
 REVIEWED_WEIGHT = 20
@@ -173,7 +173,8 @@ def held_out_ece(per_report: list[list[CellSample]], reviewed: Reviewed, seed: i
     return expected_calibration_error(confs, right)
 
 
-def main(reviewed_path: Path, docs: Sequence[Path], n_reports: int = 1600, seed: int = 7, out: Path | None = None,
+def main(reviewed_path: Path, docs: Sequence[Path], n_reports: int = FIT_REPORTS, seed: int = 7,
+         out: Path | None = None,
          weight: int = REVIEWED_WEIGHT) -> int:
     if not reviewed_path.is_file():
         raise FileNotFoundError(f"{reviewed_path}: no such corrections file")

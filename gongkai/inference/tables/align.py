@@ -10,6 +10,7 @@ by the splits that make the row's arithmetic hold.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -18,6 +19,8 @@ from gongkai.inference.tables.numbers import digits_of
 from gongkai.inference.tables.rowlabels import LabelMatch, LabelMatcher
 from gongkai.inference.tables.tokens import Token
 
+# Full rows that must agree on their value columns before those place the others (``value_columns``).
+MIN_COLUMN_ROWS = 3
 # How an unlabelled row of values scores against any template row (it fits by position only).
 UNLABELLED_SCORE = 0.35
 # A pairing must score more than this to be used at all.
@@ -156,9 +159,33 @@ def align_rows(
 
 
 # ---------------------------------------------------------------- values → columns
-def assign_slots(row: RowObservation, width: int) -> list[SlotValue]:
+def value_columns(rows: Sequence[RowObservation], width: int) -> list[int] | None:
+    """The cell indices that a table's values are printed in, from its rows that print every cell.
+
+    A Markdown or tab-separated row whose label spans several cells has empty cells before its
+    values, and one whose last cell is blank an empty cell after them: only the columns the full
+    rows use tell the two apart (a blank 总计 read as an empty 自然人 shifts the row by one).
+    """
+    seen: Counter[tuple[int, ...]] = Counter()
+    for row in rows:
+        numbers = [t for t in row.values if t.kind == "number"]
+        cols = tuple(t.col for t in numbers)
+        if (len(numbers) == width and numbers[0].line == numbers[-1].line
+                and all(a < b for a, b in zip(cols, cols[1:]))):
+            seen[cols] += 1
+    if not seen:
+        return None
+    (cols, count), = seen.most_common(1)
+    return list(cols) if count >= MIN_COLUMN_ROWS and count * 2 > sum(seen.values()) else None
+
+
+def assign_slots(row: RowObservation, width: int, columns: Sequence[int] | None = None) -> list[SlotValue]:
     """Values of a printed row in column order, by count, or by position where blanks are printed.
 
+    ``columns``: the cell indices of the values (``value_columns``), which place a row printing
+    more cells than values (empty label cells before, blank cells after). Not a row with as many
+    cells as values: tab-separated rows print their labels in one cell or two, so a row's empty
+    first cell may be a label's or a blank value's, and the full rows' columns do not say which.
     Rows whose digits ran together are not read here but by ``gongkai.inference.tables.decode``.
     """
     values = row.values
@@ -169,6 +196,12 @@ def assign_slots(row: RowObservation, width: int) -> list[SlotValue]:
     if len(numbers) > width:
         return [SlotValue(t, t.number.value if t.number else None, "padded") for t in numbers[:width]]
     method = "position"
+    if (columns is not None and numbers and len(slots) > width and slots[0].line == slots[-1].line
+            and all(t.col in columns for t in numbers)):
+        by_col = {t.col: t for t in slots}
+        placed = [by_col.get(col) for col in columns]
+        return [SlotValue(t, t.number.value if t is not None and t.kind == "number" and t.number else None, method)
+                for t in placed]
     # Too many slots: drop blank cells at the ends (row ends, ragged tables) first.
     while len(slots) > width and slots[-1].kind == "empty":
         slots.pop()

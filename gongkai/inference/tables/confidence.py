@@ -113,6 +113,11 @@ class ConfidenceCap:
     name: str
     applies: Callable[[Evidence], bool]
     cap: float
+    # Whether a finer situation never wrong on the fitting reports may be released from the cap
+    # (``CAP_RELEASE_MIN_CELLS``): only where the risk is the layout's (a blank's place that some
+    # layouts print), not where it is arithmetic (cuts whose sums agree by coincidence), which no
+    # count of right cells rules out: released at 4,000 cells, cut runs put a wrong cell at ≥ 0.9.
+    releasable: bool = False
 
 
 CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
@@ -131,7 +136,7 @@ CONFIDENCE_CAPS: tuple[ConfidenceCap, ...] = (
                   lambda ev: ev.slot_method == "padded", 0.5),
     ConfidenceCap("a blank or zero placed by position in a text row with a blank: the two may have swapped",
                   lambda ev: ev.slot_method in GUESSED_PLACEMENTS and ev.row_blank and not ev.structured
-                  and ev.zero_or_blank, 0.85),
+                  and ev.zero_or_blank, 0.85, releasable=True),
     # A run read exactly at its printed separators hides no blank: a blank printed as nothing
     # leaves one number fewer than cells, so some printed number would have to be cut. A cut run
     # may, even where its sum holds: "0 0 0 22" with its total blank adds up as 0 0 0 2 2. Not
@@ -158,12 +163,13 @@ CAP_MIN_CELLS = 50
 # it (see ``fit_caps``); one seen in fewer than ``CAP_MIN_FINE_CELLS`` takes the coarser value.
 CAP_PRIOR_CELLS = 10
 CAP_MIN_FINE_CELLS = 10
-# A finer situation (``cap_group``, joint situations) with at least this many cells on the fitting
-# reports and not one of them wrong is not capped at all (fitted value 1.0): the rule names a risk
-# that this situation does not carry (a blank's place printed by tab-per-cell lines, say). With
-# none wrong in 4,000 cells the error rate is below 0.075 % (rule of three, 95 %). At 2,000 a
-# hidden-blank situation (~2,200 fitting cells, none wrong) was released and put one wrong cell at 0.998 on
-# the benchmark's 300 scraped reports with blanks.
+# A finer situation (``cap_group``, joint situations) of ``releasable`` rules with at least this
+# many cells on the fitting reports and not one of them wrong is not capped at all (fitted value
+# 1.0): the rule names a risk that this situation does not carry (a blank's place printed by
+# tab-per-cell lines, say). With none wrong in 4,000 cells the error rate is below 0.075 % (rule of
+# three, 95 %). Hidden-blank situations are not releasable: at 2,000 cells (1,600 fitting reports)
+# and again at 4,000 (3,200 reports) one was released and put one wrong cell at ≥ 0.9 on the
+# benchmark's 300 scraped reports with blanks.
 CAP_RELEASE_MIN_CELLS = 4000
 CAP_RELEASED = 1.0
 
@@ -248,6 +254,7 @@ def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
     hits: dict[str, list[bool]] = {}
     parent: dict[str, str] = {}
     split: dict[str, list[bool]] = {}  # the fine situations by layout: only released ones are kept
+    releasable: set[str] = set()  # finer situations whose rules are all ``releasable``
     for ev, ok in samples:
         rules = [rule for rule in CONFIDENCE_CAPS if rule.applies(ev)]
         if not rules:
@@ -258,12 +265,16 @@ def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
             parent.update(zip(keys, keys[1:]))
             for key in keys:
                 hits.setdefault(key, []).append(ok)
-        for key in _keys(rules, ev)[0]:
+            if all(rule.releasable for rule in situation):
+                releasable.update(keys[:-1])
+        split_keys = _keys(rules, ev)[0]
+        for key in split_keys:
             split.setdefault(key, []).append(ok)
-    names = {rule.name for rule in CONFIDENCE_CAPS}
+        if all(rule.releasable for rule in rules):
+            releasable.update(split_keys)
 
     def released(key: str, oks: list[bool]) -> bool:
-        return key not in names and len(oks) >= CAP_RELEASE_MIN_CELLS and all(oks)
+        return key in releasable and len(oks) >= CAP_RELEASE_MIN_CELLS and all(oks)
 
     shares: dict[str, float | None] = {}
 

@@ -21,6 +21,7 @@ from gongkai.inference.tables.align import (
     assign_by_columns,
     assign_slots,
     group_rows,
+    value_columns,
 )
 from gongkai.inference.tables.decode import (
     MAX_HIDDEN_BLANKS,
@@ -333,6 +334,7 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
     decoded: dict[str, RowDecode] = {}
     matches: dict[str, LabelMatch | None] = {}
     columns = header_columns(stream.tokens, T.REQUEST_COLUMN_LABELS, T.REQUEST_COLUMNS)
+    printed_columns = columns or value_columns(rows, REQUEST_WIDTH)
     indices = sorted(aligned)
     for n, index in enumerate(indices):
         row, match = aligned[index]
@@ -360,7 +362,7 @@ def read_requests(text: str, stream: TokenStream, report: Report, read: TableRea
                     if k != key:
                         matches[k] = None
                 continue
-        slots_by_row[key] = _printed_slots(row, REQUEST_WIDTH, text)
+        slots_by_row[key] = _printed_slots(row, REQUEST_WIDTH, text, printed_columns)
     fixed = {k: [s.value for s in v] for k, v in slots_by_row.items()}
     choose_rows(decoded, fixed, _requests_broken, (REQUEST_IDENTITIES, REQUEST_WIDTH))
     for joined, d in decoded.items():
@@ -458,14 +460,16 @@ def _fill_requests_in_order(stream: TokenStream, report: Report, read: TableRead
     return False
 
 
-def _printed_slots(row: RowObservation, width: int, text: str) -> list[SlotValue]:
-    """By count or position; a run no cut could read (fewer digits than cells: a scan's missed
-    "0") gives its printed numbers in order, padded, which the confidence caps hold low."""
+def _printed_slots(row: RowObservation, width: int, text: str,
+                   columns: Sequence[int] | None = None) -> list[SlotValue]:
+    """By count or position (``columns``: see ``assign_slots``); a run no cut could read (fewer
+    digits than cells: a scan's missed "0") gives its printed numbers in order, padded, which the
+    confidence caps hold low."""
     if not row.runs:
-        return assign_slots(row, width)
+        return assign_slots(row, width, columns)
     pieces = [p for p in pieces_of(row.values) if not p.blank]
     if len(pieces) > width or len(pieces) < width - max(1, width // PADDED_MISSING_SHARE):
-        return assign_slots(row, width)  # not a row that lost a cell or two: nothing to place
+        return assign_slots(row, width, columns)  # not a row that lost a cell or two: nothing to place
     out = [SlotValue(Token("number", text[p.start:p.end], p.start, p.end),
                      p.sign * (float(p.text) if "." in p.text else int(p.text)), "padded") for p in pieces]
     return out + [SlotValue(None, None, "padded") for _ in range(width - len(out))]

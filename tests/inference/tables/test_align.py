@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gongkai.inference.tables.align import assign_slots, group_rows
+from gongkai.inference.tables.align import assign_slots, group_rows, value_columns
 from gongkai.inference.tables.read import REQUEST_MATCHER, align_rows
 from gongkai.inference.tables.template import REQUEST_ROWS
 from gongkai.inference.tables.tokens import tokenize
@@ -12,6 +12,20 @@ def test_assign_slots_positions_blank_cells_in_a_tab_row() -> None:
     row = group_rows(tokenize("表头\n\t\t\t\t\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t\n").tokens)[-1]
     slots = assign_slots(row, 15)
     assert [s.value for s in slots] == [None] * 5 + [0] * 10
+
+
+def test_a_markdown_row_whose_last_cell_is_blank_keeps_its_values_in_their_columns() -> None:
+    """Labels spanning three pipe cells leave empty cells before the values; a blank 总计 leaves one
+    after them. Dropping the trailing empty first put the blank under 自然人 and shifted the row."""
+    full = "| 一、本年新收 | | | 3 | 1 | 0 | 0 | 0 | 0 | 4 |\n"
+    rows_text = full * 3 + "| | （七）总计 | | 7 | 0 | 0 | 0 | 0 | 0 | |\n"
+    rows = group_rows(tokenize(rows_text).tokens, 7)
+    columns = value_columns(rows, 7)
+    assert columns is not None and len(columns) == 7
+    last = rows[-1]
+    assert [s.value for s in assign_slots(last, 7, columns)] == [7, 0, 0, 0, 0, 0, None]
+    assert [s.value for s in assign_slots(last, 7)] == [None, 7, 0, 0, 0, 0, 0]  # by position alone
+    assert value_columns(rows[-1:], 7) is None  # no full row agrees on columns: none are assumed
 
 
 def test_assign_slots_pads_a_short_row_and_says_so() -> None:

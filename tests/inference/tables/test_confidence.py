@@ -241,6 +241,26 @@ def test_caps_are_fitted_per_placement_and_a_thin_one_is_drawn_towards_its_rule(
     assert rule_share < capped(0.99, thin, caps) == round(drawn, 4) < 0.89
 
 
+def test_a_cut_run_is_never_released_however_often_it_was_right() -> None:
+    """Cuts whose sums agree by coincidence are rare, not impossible: no count of right cells
+    releases the hidden-blank cap (at 4,000 it put a wrong cell at ≥ 0.9 on the benchmark)."""
+    from gongkai.inference.tables.confidence import (
+        CAP_CEILING,
+        CAP_RELEASE_MIN_CELLS,
+        CONFIDENCE_CAPS,
+        capped,
+        fit_caps,
+    )
+    from gongkai.inference.tables.read import Evidence
+
+    cut = Evidence(slot_method="run_unique", hidden_blanks=True, zero_or_blank=True, row_ok=1, col_ok=1,
+                   layouts=("line",))
+    assert not any(rule.releasable for rule in CONFIDENCE_CAPS if rule.applies(cut))
+    caps = fit_caps([(cut, True)] * (2 * CAP_RELEASE_MIN_CELLS))
+    assert capped(0.99, cut, caps) == CAP_CEILING
+    assert all(value < 1.0 for value in caps.values())
+
+
 def test_cap_groups_tell_a_blank_a_zero_and_another_number_apart() -> None:
     from gongkai.inference.tables.confidence import CONFIDENCE_CAPS, cap_group
     from gongkai.inference.tables.read import Evidence
