@@ -167,16 +167,28 @@ def value_columns(rows: Sequence[RowObservation], width: int) -> list[int] | Non
     rows use tell the two apart (a blank 总计 read as an empty 自然人 shifts the row by one).
     """
     seen: Counter[tuple[int, ...]] = Counter()
+    ends: Counter[int] = Counter()  # the last cell of rows printing at least a value per column
     for row in rows:
         numbers = [t for t in row.values if t.kind == "number"]
+        cells = [t for t in row.values if t.kind != "run"]
+        if not numbers or len(cells) < width or cells[0].line != cells[-1].line:
+            continue
+        ends[cells[-1].col] += 1
         cols = tuple(t.col for t in numbers)
-        if (len(numbers) == width and numbers[0].line == numbers[-1].line
-                and all(a < b for a, b in zip(cols, cols[1:]))):
+        if len(numbers) == width and all(a < b for a, b in zip(cols, cols[1:])):
             seen[cols] += 1
-    if not seen:
+    if seen:
+        (cols, count), = seen.most_common(1)
+        if count >= MIN_COLUMN_ROWS and count * 2 > sum(seen.values()):
+            return list(cols)
+    if not ends:
         return None
-    (cols, count), = seen.most_common(1)
-    return list(cols) if count >= MIN_COLUMN_ROWS and count * 2 > sum(seen.values()) else None
+    # Full rows that disagree (Markdown exports print them ragged): the values are the last cells
+    # of the rows that print every cell, blanks included.
+    (end, count), = ends.most_common(1)
+    if count < MIN_COLUMN_ROWS or count * 2 <= sum(ends.values()) or end + 1 < width:
+        return None
+    return list(range(end - width + 1, end + 1))
 
 
 def assign_slots(row: RowObservation, width: int, columns: Sequence[int] | None = None) -> list[SlotValue]:

@@ -209,7 +209,7 @@ def _keys(rules: Sequence[ConfidenceCap], ev: Evidence) -> tuple[list[str], list
     name = " + ".join(rule.name for rule in rules)
     fine = f"{name} | {_detail(ev)}"
     finer = [_by_slot(fine, ev), fine]
-    return [_by_layout(key, ev) for key in finer], [*finer, name]
+    return [_by_layout(key, ev) for key in (*finer, name)], [*finer, name]
 
 
 def _fitted(fitted: dict[str, float], rules: Sequence[ConfidenceCap], ev: Evidence) -> float | None:

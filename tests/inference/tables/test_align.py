@@ -28,6 +28,18 @@ def test_a_markdown_row_whose_last_cell_is_blank_keeps_its_values_in_their_colum
     assert value_columns(rows[-1:], 7) is None  # no full row agrees on columns: none are assumed
 
 
+def test_ragged_full_rows_leave_the_columns_to_the_rows_that_print_every_cell() -> None:
+    """Markdown exports print full rows ragged (values from the second cell, empties after) and
+    rows with blanks on the grid: the grid's last cells are the value columns."""
+    ragged = "| 一、本年新收 | 4 | 4 | 1 | 0 | 3 | 1 | 13 | | |\n"
+    blanks = "| | | | 0 | | 0 | 0 | 0 | 0 | 0 |\n" * 3
+    last = "| | 二、上年结转 | | 0 | 0 | 0 | 0 | 0 | 0 | |\n"
+    rows = group_rows(tokenize(ragged + blanks + last).tokens, 7)
+    columns = value_columns(rows, 7)
+    assert columns == [3, 4, 5, 6, 7, 8, 9]
+    assert [s.value for s in assign_slots(rows[-1], 7, columns)] == [0, 0, 0, 0, 0, 0, None]
+
+
 def test_assign_slots_pads_a_short_row_and_says_so() -> None:
     row = group_rows(tokenize("规章\t1\t2\n").tokens)[0]
     slots = assign_slots(row, 3)
