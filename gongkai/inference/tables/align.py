@@ -233,6 +233,12 @@ def assign_by_columns(row: RowObservation, columns: Sequence[int]) -> list[SlotV
     """A row of a markup grid (HTML, .docx): each value sits under its header's column."""
     if not row.values or row.values[0].line != row.values[-1].line:
         return None
+    # A row that prints its group's label in a cell of its own ("| （三）不予公开 | 1.属于国家秘密 | 0 |")
+    # has its values a cell to the right of the header's columns.
+    label_cols = [t.col for t in row.labels if t.line == row.values[0].line]
+    if label_cols and max(label_cols) >= columns[0]:
+        shift = max(label_cols) - columns[0] + 1
+        columns = [col + shift for col in columns]
     by_col = {t.col: t for t in row.values}
     if any(t.col not in columns for t in row.values if t.kind == "number"):
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gongkai.inference.tables.align import assign_slots, group_rows, value_columns
+from gongkai.inference.tables.align import assign_by_columns, assign_slots, group_rows, value_columns
 from gongkai.inference.tables.read import REQUEST_MATCHER, align_rows
 from gongkai.inference.tables.template import REQUEST_ROWS
 from gongkai.inference.tables.tokens import tokenize
@@ -68,3 +68,13 @@ def test_header_total_without_values_does_not_take_the_total_row() -> None:
     aligned = align_rows(rows, REQUEST_MATCHER, len(REQUEST_ROWS), 7)
     total_index = [r.key for r in REQUEST_ROWS].index("total")
     assert aligned[total_index][0].values[0].text == "5"
+
+
+def test_a_group_label_in_a_cell_of_its_own_moves_the_row_under_its_header() -> None:
+    """Shredded Markdown prints "（三）不予公开" in a cell before the row's own label: its values sit a
+    cell to the right of the header's columns (read under them, 0 | blank | blank … became blank | 0 …)."""
+    header = "| 申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |\n"
+    row_text = "| （三）不予公开 | 1.属于国家秘密 | 0 |  |  | 0 | 0 | 0 |  |\n"
+    rows = group_rows(tokenize(header + row_text).tokens, 7)
+    row = rows[-1]
+    assert [s.value for s in assign_by_columns(row, [1, 2, 3, 4, 5, 6, 7]) or []] == [0, None, None, 0, 0, 0, None]
