@@ -21,6 +21,8 @@ from gongkai.inference.tables.tokens import Token
 
 # Full rows that must agree on their value columns before those place the others (``value_columns``).
 MIN_COLUMN_ROWS = 3
+# Share of the rows printing every cell that must end in the same cell for that to be the grid's end.
+END_AGREEMENT = 0.9
 # How an unlabelled row of values scores against any template row (it fits by position only).
 UNLABELLED_SCORE = 0.35
 # A pairing must score more than this to be used at all.
@@ -167,13 +169,14 @@ def value_columns(rows: Sequence[RowObservation], width: int) -> list[int] | Non
     rows use tell the two apart (a blank 总计 read as an empty 自然人 shifts the row by one).
     """
     seen: Counter[tuple[int, ...]] = Counter()
-    ends: Counter[int] = Counter()  # the last cell of rows printing at least a value per column
+    ends: Counter[int] = Counter()  # the last cell of rows printing a cell per column, some blank
     for row in rows:
         numbers = [t for t in row.values if t.kind == "number"]
         cells = [t for t in row.values if t.kind != "run"]
         if not numbers or len(cells) < width or cells[0].line != cells[-1].line:
             continue
-        ends[cells[-1].col] += 1
+        if len(numbers) < width:
+            ends[cells[-1].col] += 1
         cols = tuple(t.col for t in numbers)
         if len(numbers) == width and all(a < b for a, b in zip(cols, cols[1:])):
             seen[cols] += 1
@@ -184,10 +187,10 @@ def value_columns(rows: Sequence[RowObservation], width: int) -> list[int] | Non
     if not ends:
         return None
     # Full rows that disagree (Markdown exports print them ragged): the values are the last cells
-    # of the rows that print every cell, blanks included.
+    # of the rows that print every cell with some blank (printed on the grid).
     (end, count), = ends.most_common(1)
-    if count < MIN_COLUMN_ROWS or count * 2 <= sum(ends.values()) or end + 1 < width:
-        return None
+    if count < MIN_COLUMN_ROWS or count < END_AGREEMENT * sum(ends.values()) or end + 1 < width:
+        return None  # rows of several lengths (shredded tables add an empty cell to some): no grid
     return list(range(end - width + 1, end + 1))
 
 
@@ -208,6 +211,12 @@ def assign_slots(row: RowObservation, width: int, columns: Sequence[int] | None 
     if len(numbers) > width:
         return [SlotValue(t, t.number.value if t.number else None, "padded") for t in numbers[:width]]
     method = "position"
+    if len(slots) > width and numbers and len({t.line for t in numbers}) == 1:
+        # Empty cells of another printed line (a row of empty cells above the values) are not this
+        # row's, where the values' own line prints a cell per column (one cell a line has none).
+        own_line = [t for t in slots if t.line == numbers[0].line]
+        if len(own_line) >= width:
+            slots = own_line
     if (columns is not None and numbers and len(slots) > width and slots[0].line == slots[-1].line
             and all(t.col in columns for t in numbers)):
         by_col = {t.col: t for t in slots}

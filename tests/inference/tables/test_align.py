@@ -78,3 +78,20 @@ def test_a_group_label_in_a_cell_of_its_own_moves_the_row_under_its_header() -> 
     rows = group_rows(tokenize(header + row_text).tokens, 7)
     row = rows[-1]
     assert [s.value for s in assign_by_columns(row, [1, 2, 3, 4, 5, 6, 7]) or []] == [0, None, None, 0, 0, 0, None]
+
+
+def test_a_line_of_empty_cells_above_the_values_is_not_part_of_their_row() -> None:
+    """Shredded Markdown prints 表四's empty sub-header row, then the values with a blank last cell:
+    counting the empty line's cells as the row's shifted every value one column right."""
+    from gongkai.inference.tables.read import read_tables
+    from gongkai.report import Report
+
+    text = ("四、政府信息公开行政复议、行政诉讼情况\n\n"
+            "|" + " 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |" * 3 + "\n"
+            "|" + "---|" * 15 + "\n"
+            "|" + "  |" * 15 + "\n"
+            "| 5 | 0 | 0 | 31 | 36 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |  |\n\n五、存在的主要问题及改进情况\n")
+    report = Report(text=text)
+    read_tables(text, report)
+    values = [c.value for p, c in report.table_cells() if p.startswith("appeals.")]
+    assert values == [5, 0, 0, 31, 36, *[0] * 9, None]
