@@ -161,6 +161,17 @@ def align_rows(
 
 
 # ---------------------------------------------------------------- values → columns
+def token_value(tok: Token | None) -> int | float | None:
+    """The number a value cell printed; None for an empty cell or none at all."""
+    return tok.number.value if tok is not None and tok.kind == "number" and tok.number else None
+
+
+def _under_columns(tokens: Sequence[Token], columns: Sequence[int], method: str) -> list[SlotValue]:
+    """One slot per column: the token printed in that cell, or a blank."""
+    by_col = {t.col: t for t in tokens}
+    return [SlotValue(tok, token_value(tok), method) for tok in (by_col.get(col) for col in columns)]
+
+
 def value_columns(rows: Sequence[RowObservation], width: int) -> list[int] | None:
     """The cell indices that a table's values are printed in, from its rows that print every cell.
 
@@ -206,10 +217,10 @@ def assign_slots(row: RowObservation, width: int, columns: Sequence[int] | None 
     values = row.values
     numbers = [t for t in values if t.kind == "number"]
     if len(numbers) == width:
-        return [SlotValue(t, t.number.value if t.number else None, "count") for t in numbers]
+        return [SlotValue(t, token_value(t), "count") for t in numbers]
     slots = [t for t in values if t.kind != "run"]
     if len(numbers) > width:
-        return [SlotValue(t, t.number.value if t.number else None, "padded") for t in numbers[:width]]
+        return [SlotValue(t, token_value(t), "padded") for t in numbers[:width]]
     method = "position"
     if len(slots) > width and numbers and len({t.line for t in numbers}) == 1:
         # Empty cells of another printed line (a row of empty cells above the values) are not this
@@ -219,10 +230,7 @@ def assign_slots(row: RowObservation, width: int, columns: Sequence[int] | None 
             slots = own_line
     if (columns is not None and numbers and len(slots) > width and slots[0].line == slots[-1].line
             and all(t.col in columns for t in numbers)):
-        by_col = {t.col: t for t in slots}
-        placed = [by_col.get(col) for col in columns]
-        return [SlotValue(t, t.number.value if t is not None and t.kind == "number" and t.number else None, method)
-                for t in placed]
+        return _under_columns(slots, columns, method)
     # Too many slots: drop blank cells at the ends (row ends, ragged tables) first.
     while len(slots) > width and slots[-1].kind == "empty":
         slots.pop()
@@ -231,9 +239,7 @@ def assign_slots(row: RowObservation, width: int, columns: Sequence[int] | None 
     if len(slots) != width:
         method = "padded"
         slots = slots[:width]
-    out = [
-        SlotValue(t, t.number.value if t.kind == "number" and t.number else None, method) for t in slots
-    ]
+    out = [SlotValue(t, token_value(t), method) for t in slots]
     out.extend(SlotValue(None, None, "padded") for _ in range(width - len(out)))
     return out
 
@@ -248,12 +254,6 @@ def assign_by_columns(row: RowObservation, columns: Sequence[int]) -> list[SlotV
     if label_cols and max(label_cols) >= columns[0]:
         shift = max(label_cols) - columns[0] + 1
         columns = [col + shift for col in columns]
-    by_col = {t.col: t for t in row.values}
     if any(t.col not in columns for t in row.values if t.kind == "number"):
         return None
-    out: list[SlotValue] = []
-    for col in columns:
-        tok = by_col.get(col)
-        value = tok.number.value if tok is not None and tok.kind == "number" and tok.number else None
-        out.append(SlotValue(tok, value, "grid"))
-    return out
+    return _under_columns(row.values, columns, "grid")

@@ -181,7 +181,7 @@ def cap_group(rule: ConfidenceCap, ev: Evidence) -> str:
     rarely where nothing checks it; one value for the whole rule under-states the first and
     over-states the second.
     """
-    return f"{rule.name} | {_detail(ev)}"
+    return _keys([rule], ev)[1][1]
 
 
 def _detail(ev: Evidence) -> str:
@@ -262,16 +262,16 @@ def fit_caps(samples: Sequence[tuple[Evidence, bool]]) -> dict[str, float]:
         rules = [rule for rule in CONFIDENCE_CAPS if rule.applies(ev)]
         if not rules:
             continue
+        # Each rule alone, then all of them together; the last is the cell's situation.
         situations = [[rule] for rule in rules] + ([rules] if len(rules) > 1 else [])
         for situation in situations:
-            keys = _keys(situation, ev)[1]
+            split_keys, keys = _keys(situation, ev)
             parent.update(zip(keys, keys[1:]))
             for key in keys:
                 hits.setdefault(key, []).append(ok)
             if all(rule.releasable for rule in situation):
                 releasable.update(keys[:-1])
-        split_keys = _keys(rules, ev)[0]
-        for key in split_keys:
+        for key in split_keys:  # the layout split of the cell's situation only
             split.setdefault(key, []).append(ok)
         if all(rule.releasable for rule in rules):
             releasable.update(split_keys)

@@ -21,6 +21,7 @@ from gongkai.inference.tables.align import (
     assign_by_columns,
     assign_slots,
     group_rows,
+    token_value,
     value_columns,
 )
 from gongkai.inference.tables.decode import (
@@ -407,8 +408,7 @@ def _read_full_rows_in_order(rows: list[RowObservation], aligned: dict[int, tupl
             match = by_row.get(id(row))
             agrees = match is not None and T.REQUEST_ROWS[match.index].key == key
             for column, tok in zip(T.REQUEST_COLUMNS, cells_of[id(row)]):
-                value = tok.number.value if tok.kind == "number" and tok.number else None
-                _set(report, read, f"requests.{key}.{column}", SlotValue(tok, value, "count"),
+                _set(report, read, f"requests.{key}.{column}", SlotValue(tok, token_value(tok), "count"),
                      match if agrees else None, None if agrees else "order")
         read.found["requests"] = True
         read.single_other_row = version == "2019"
